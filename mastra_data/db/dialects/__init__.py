@@ -1,0 +1,125 @@
+"""Backend registry: one module per database, chosen once from the URL or engine.
+
+Everything that differs between libSQL and PostgreSQL at run time and is not a column type lives in a
+:class:`Backend` subclass (``libsql.py``, ``postgresql.py``): URL normalisation, engine and connection
+setup, the dialect's exact schema, upsert constructs, and the values of PG's shadow columns.
+Repositories hold a ``Backend`` and never test the dialect themselves.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from mastra_data.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from mastra_data.settings import StorageSettings
+
+__all__ = (
+    "WRITE_TRANSACTION",
+    "Backend",
+    "backend_for",
+    "backend_for_dialect",
+    "backend_for_url",
+    "normalize_url",
+)
+
+
+WRITE_TRANSACTION = "mastra_data_write"
+"""Execution option: the transaction will write. libSQL then begins it ``IMMEDIATE``; PG ignores it."""
+
+
+class Backend(ABC):
+    """What one kind of database needs done differently."""
+
+    #: SQLAlchemy dialect name (``engine.dialect.name``).
+    dialect_name: ClassVar[str]
+    #: The store part of Mastra error ids: ``MASTRA_STORAGE_<store>_…``.
+    store: ClassVar[str]
+    #: URL schemes (before ``:``) this backend accepts from users.
+    schemes: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    @abstractmethod
+    def normalize_url(cls, raw: str) -> str:
+        """Turn a user's URL (Mastra style or SQLAlchemy style) into a SQLAlchemy URL string."""
+
+    @abstractmethod
+    def create_engine(self, url: URL, settings: StorageSettings) -> Engine:
+        """Build the engine with this backend's connection setup; connects lazily."""
+
+    def adapt_metadata(self, metadata: sa.MetaData) -> None:  # noqa: B027  (optional hook)
+        """Turn a copy of the shared metadata into this dialect's exact schema (in place)."""
+
+    @abstractmethod
+    def insert(self, table: sa.Table) -> Any:
+        """The dialect's ``INSERT`` construct (it has ``on_conflict_do_update``)."""
+
+    def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Column values to write for ``values`` (keyed by column name); adds derived columns."""
+        return dict(values)
+
+
+_BACKENDS: dict[str, type[Backend]] = {}
+
+
+def register(cls: type[Backend]) -> type[Backend]:
+    """Class decorator: make a backend reachable by its dialect name and URL schemes."""
+    _BACKENDS[cls.dialect_name] = cls
+    return cls
+
+
+def _backend_class_for_scheme(raw: str) -> type[Backend]:
+    from mastra_data.db.dialects import libsql, postgresql  # noqa: F401  (registers the backends)
+
+    text = raw.strip()
+    if text == ":memory:" or text.startswith("file:"):
+        return _BACKENDS["sqlite"]
+    scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+    for cls in _BACKENDS.values():
+        if scheme in cls.schemes:
+            return cls
+    known = sorted({s for cls in _BACKENDS.values() for s in cls.schemes} | {"file", ":memory:"})
+    raise ConfigurationError(
+        "MASTRA_STORAGE_INVALID_URL",
+        f"Unsupported database URL scheme {scheme or text[:20]!r}; use one of: {', '.join(known)}",
+        details={"scheme": scheme},
+    )
+
+
+def normalize_url(raw: str) -> str:
+    """Normalise a user URL: ``file:./x.db``, ``:memory:``, ``libsql://…``, ``postgres://…`` etc.
+
+    Raises:
+        ConfigurationError: the scheme is not one this package can use.
+    """
+    return _backend_class_for_scheme(raw).normalize_url(raw)
+
+
+def backend_for_url(url: str | URL) -> Backend:
+    """The backend for an already normalised SQLAlchemy URL."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return _backend_class_for_scheme(parsed.drivername + ":")()
+
+
+def backend_for_dialect(dialect_name: str) -> Backend:
+    """The backend for a SQLAlchemy dialect name (``"sqlite"`` or ``"postgresql"``)."""
+    from mastra_data.db.dialects import libsql, postgresql  # noqa: F401  (registers the backends)
+
+    try:
+        return _BACKENDS[dialect_name]()
+    except KeyError:
+        raise ConfigurationError(
+            "MASTRA_STORAGE_INVALID_URL", f"Unsupported database dialect {dialect_name!r}"
+        ) from None
+
+
+def backend_for(bind: Engine | sa.Connection | sa.engine.Dialect) -> Backend:
+    """The backend of an engine, connection or dialect."""
+    dialect = bind if isinstance(bind, sa.engine.Dialect) else bind.dialect
+    return backend_for_dialect(dialect.name)

@@ -1,0 +1,145 @@
+"""libSQL (embedded file, ``:memory:`` or remote Turso) through ``sqlalchemy-libsql``.
+
+URLs: ``sqlite+libsql:///./mastra.db`` (relative), ``sqlite+libsql:////abs/mastra.db``; Mastra-style
+``file:./mastra.db``, ``:memory:`` and ``libsql://host`` are accepted and normalised.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.pool import StaticPool
+
+from mastra_data.db.base import NULLABLE_ON_LIBSQL, PG_ONLY
+from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, register
+from mastra_data.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from mastra_data.settings import StorageSettings
+
+__all__ = ("LibSQLBackend",)
+
+
+def _dbapi() -> types.ModuleType:
+    """``libsql_experimental`` with a DBAPI-conformant ``Error``.
+
+    The driver raises bare ``ValueError`` for SQL and I/O failures (``no such table``, ``UNIQUE
+    constraint failed``, ``unable to open``), which SQLAlchemy would let through unwrapped because it
+    only wraps subclasses of ``dbapi.Error``. Declaring ``ValueError`` the driver's error base makes them
+    ``sqlalchemy.exc.DBAPIError`` like every other driver's, so one translator handles both backends.
+    """
+    import libsql_experimental
+
+    shim = types.ModuleType("mastra_data_libsql_dbapi")
+    shim.__dict__.update({k: v for k, v in vars(libsql_experimental).items() if not k.startswith("__")})
+    shim.Error = ValueError  # type: ignore[attr-defined]
+    return shim
+
+
+def _configure_file_connection(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers never block the writer and vice versa, and Mastra's own LibSQLStore switches a
+    # file to WAL too, so both processes agree on the journal mode of a shared file.
+    cursor.execute("PRAGMA journal_mode = WAL")
+    # A second writer (another process, or Mastra on the same file) waits instead of failing at once
+    # with SQLITE_BUSY; 5 s is what Mastra's LibSQLStore uses.
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    # NORMAL is durable in WAL mode except for the last transactions on power loss (never corrupting);
+    # FULL would fsync on every commit and cut write throughput several-fold.
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _begin(conn: sa.Connection) -> None:
+    # The driver runs in autocommit mode (isolation_level=None) and we issue BEGIN ourselves: the
+    # driver's implicit transactions start only before DML, so DDL and reads would escape them and
+    # a failed migration or batch could leave half its work behind. A transaction that will write
+    # takes the write lock up front (IMMEDIATE): upgrading a read lock later can fail with
+    # SQLITE_BUSY without waiting for busy_timeout, and that error cannot be retried in place.
+    immediate = conn.get_execution_options().get(WRITE_TRANSACTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@register
+class LibSQLBackend(Backend):
+    """libSQL / SQLite."""
+
+    dialect_name = "sqlite"
+    store = "LIBSQL"
+    schemes: ClassVar[tuple[str, ...]] = ("sqlite+libsql", "sqlite", "libsql", "file")
+
+    @classmethod
+    def normalize_url(cls, raw: str) -> str:
+        text = raw.strip()
+        if text in (":memory:", "file::memory:"):
+            return "sqlite+libsql:///:memory:"
+        if text.startswith("file:"):
+            path = text[len("file:") :]
+            if path.startswith("//"):  # file:///abs/path
+                path = path[2:]
+            return f"sqlite+libsql:///{path}"
+        if text.startswith("libsql://"):
+            # Remote libSQL / Turso over TLS; sqlalchemy-libsql picks https with secure=true.
+            rest = text[len("libsql://") :]
+            sep = "&" if "?" in rest else "?"
+            return f"sqlite+libsql://{rest}{sep}secure=true"
+        if text.startswith("sqlite://"):
+            return "sqlite+libsql://" + text[len("sqlite://") :]
+        return text
+
+    def create_engine(self, url: URL, settings: StorageSettings) -> Engine:
+        database = url.database or ""
+        remote = bool(url.host)
+        memory = not remote and database in ("", ":memory:")
+        if not remote and not memory:
+            directory = os.path.dirname(os.path.abspath(database)) or "."
+            if not os.path.isdir(directory):
+                raise ConfigurationError(
+                    "MASTRA_STORAGE_LIBSQL_INVALID_URL",
+                    f"Directory {directory!r} for the libSQL database file does not exist",
+                    details={"directory": directory},
+                )
+        connect_args: dict[str, Any] = {"isolation_level": None}
+        if settings.auth_token is not None:
+            connect_args["auth_token"] = settings.auth_token.get_secret_value()
+        kwargs: dict[str, Any] = {}
+        if memory:
+            # Every connection to ":memory:" is a new empty database; share one.
+            kwargs["poolclass"] = StaticPool
+        engine = sa.create_engine(
+            url, module=_dbapi(), connect_args=connect_args, echo=settings.echo, **kwargs
+        )
+        if not remote and not memory:
+            event.listen(engine, "connect", _configure_file_connection)
+        event.listen(engine, "begin", _begin)
+        return engine
+
+    def adapt_metadata(self, metadata: sa.MetaData) -> None:
+        super().adapt_metadata(metadata)
+        for table in metadata.tables.values():
+            for col in [c for c in table.columns if c.info.get(PG_ONLY)]:
+                table._columns.remove(col)
+            for col in table.columns:
+                if col.info.get(NULLABLE_ON_LIBSQL):
+                    col.nullable = True
+            for constraint in table.constraints:
+                if isinstance(constraint, sa.UniqueConstraint):
+                    # Mastra's libSQL DDL names no constraints (``UNIQUE (workflow_name, run_id)``);
+                    # SQLite compares unnamed ones by columns, so ours must be unnamed as well.
+                    constraint.name = None
+            pk = table.primary_key
+            if pk.info.get(PG_ONLY):
+                # @mastra/libsql beta.13 gives mastra_ai_spans no key; a unique index stands in.
+                table.constraints.discard(pk)
+                for col in pk.columns:
+                    col.primary_key = False
+                sa.PrimaryKeyConstraint()._set_parent(table)
+
+    def insert(self, table: sa.Table) -> Any:
+        return sqlite.insert(table)

@@ -1,0 +1,62 @@
+"""PostgreSQL (≥ 15; pgvector optional) through psycopg 3.
+
+URLs: ``postgresql+psycopg://user:pass@host/db``; Mastra-style ``postgres://`` and ``postgresql://`` are
+normalised. Unix-socket URLs (``postgresql://user@/db?host=/run/postgresql``) work as libpq reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import URL, Engine
+
+from mastra_data.db.dialects import Backend, register
+from mastra_data.db.types import SHADOW_SUFFIX
+
+if TYPE_CHECKING:
+    from mastra_data.settings import StorageSettings
+
+__all__ = ("PostgresBackend",)
+
+
+@register
+class PostgresBackend(Backend):
+    """PostgreSQL."""
+
+    dialect_name = "postgresql"
+    store = "PG"
+    schemes: ClassVar[tuple[str, ...]] = ("postgresql+psycopg", "postgresql", "postgres")
+
+    @classmethod
+    def normalize_url(cls, raw: str) -> str:
+        text = raw.strip()
+        for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+            if text.startswith(prefix):
+                return "postgresql+psycopg://" + text[len(prefix) :]
+        return text
+
+    def create_engine(self, url: URL, settings: StorageSettings) -> Engine:
+        return sa.create_engine(
+            url,
+            echo=settings.echo,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            # A pooled connection can die with a server restart or an idle timeout in a proxy.
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": settings.connect_timeout},
+        )
+
+    def insert(self, table: sa.Table) -> Any:
+        return postgresql.insert(table)
+
+    def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Write each timestamp into its ``Z`` shadow too, as Mastra's PG store does."""
+        out = dict(values)
+        for name, value in values.items():
+            shadow = f"{name}{SHADOW_SUFFIX}"
+            if shadow in table.c:
+                out[shadow] = value
+        return out

@@ -1,0 +1,225 @@
+"""Portable column types: the encoding rules of DESIGN §2, each in exactly one place.
+
+==================  =====================================  ============================================
+type                libSQL / SQLite                        PostgreSQL
+==================  =====================================  ============================================
+:class:`Timestamp`  ``TEXT``, JS ``toISOString()`` string  ``TIMESTAMP`` (UTC wall clock) plus the
+                    ``YYYY-MM-DDTHH:MM:SS.mmmZ``           shadow ``"<col>Z" TIMESTAMPTZ`` (see
+                                                           :func:`mastra_data.db.base.shadow_timestamps`);
+                                                           reads prefer the shadow
+:class:`JSONDoc`    ``TEXT``; read through ``json(col)``   ``JSONB``
+                    because Mastra writes binary JSONB
+:class:`Flag`       ``INTEGER`` 0/1                        ``BOOLEAN``
+:data:`Real`        ``REAL``                               ``DOUBLE PRECISION``
+==================  =====================================  ============================================
+
+Python always sees timezone-aware UTC ``datetime`` objects, dicts/lists and ``bool``. Values are cut to
+whole milliseconds on write, because that is all a JS ``Date`` (and so Mastra) can represent: a value
+written by Python reads back identically from both backends and from Mastra.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+
+__all__ = (
+    "SHADOW_SUFFIX",
+    "Flag",
+    "JSONDoc",
+    "Real",
+    "ShadowTimestamp",
+    "Timestamp",
+    "format_iso_ms",
+    "to_utc",
+)
+
+SHADOW_SUFFIX = "Z"
+"""Mastra's PG shadow column for ``"createdAt"`` is ``"createdAtZ"``."""
+
+
+def to_utc(value: datetime | str) -> datetime:
+    """Normalise a datetime (or ISO-8601 string) to an aware UTC datetime cut to milliseconds.
+
+    Naive datetimes are taken to be UTC already (what Mastra stores and what ``datetime.utcnow()``
+    gives); aware ones are converted.
+    """
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+
+
+def format_iso_ms(value: datetime) -> str:
+    """Format exactly like JS ``Date.prototype.toISOString()``: ``2025-12-01T10:00:00.123Z``.
+
+    The fixed width is what makes string comparison equal time comparison on libSQL, so it is
+    never shortened (no dropped milliseconds) and years stay four digits.
+    """
+    utc = to_utc(value)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def _parse_stored(value: str | datetime) -> datetime:
+    # Mastra writes toISOString(); its libSQL ALTER TABLE defaults write CURRENT_TIMESTAMP
+    # ("YYYY-MM-DD HH:MM:SS"); both mean UTC.
+    return to_utc(value)
+
+
+class _ShadowRead(ColumnElement[Any]):
+    """``SELECT`` expression of a timestamp column: the ``Z`` shadow first where it exists.
+
+    Compiled per dialect below. PostgreSQL: ``COALESCE("createdAtZ", "createdAt" AT TIME ZONE 'UTC')``
+    (Mastra's reads do ``createdAtZ || createdAt``; the ``AT TIME ZONE`` keeps the fallback in UTC
+    whatever the session time zone). Everywhere else: the column itself.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any], shadow: ColumnElement[Any] | None) -> None:
+        self.column = column
+        self.shadow = shadow
+        self.type = column.type
+
+
+@compiles(_ShadowRead)
+def _compile_shadow_read_default(element: _ShadowRead, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_ShadowRead, "postgresql")
+def _compile_shadow_read_pg(element: _ShadowRead, compiler: SQLCompiler, **kw: Any) -> str:
+    if element.shadow is None:
+        return compiler.process(element.column, **kw)
+    shadow = compiler.process(element.shadow, **kw)
+    column = compiler.process(element.column, **kw)
+    return f"COALESCE({shadow}, {column} AT TIME ZONE 'UTC')"
+
+
+class Timestamp(sa.types.TypeDecorator[datetime]):
+    """A Mastra ``timestamp`` column (see the module table). Accepts datetimes or ISO strings."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=False))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: datetime | str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            # TIMESTAMP WITHOUT TIME ZONE holds the UTC wall clock; binding a naive value keeps the
+            # server's session TimeZone out of it (Mastra bugs #11496/#14120 came from that).
+            return to_utc(value).replace(tzinfo=None)
+        return format_iso_ms(to_utc(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return _parse_stored(value)
+
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
+        table = getattr(colexpr, "table", None)
+        name = getattr(colexpr, "name", None)
+        shadow = None
+        if table is not None and name is not None:
+            shadow = table.c.get(f"{name}{SHADOW_SUFFIX}")
+        return _ShadowRead(colexpr, shadow)
+
+
+class ShadowTimestamp(sa.types.TypeDecorator[datetime]):
+    """Mastra's PostgreSQL-only ``"<col>Z" TIMESTAMPTZ DEFAULT NOW()`` companion column."""
+
+    impl = postgresql.TIMESTAMP(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | str | None, dialect: Dialect) -> Any:
+        return None if value is None else to_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else _parse_stored(value)
+
+
+class _JsonColumn(ColumnElement[Any]):
+    """``SELECT`` expression of a JSON column; compiled per dialect below."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_JsonColumn)
+def _compile_json_column_default(element: _JsonColumn, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_JsonColumn, "sqlite")
+def _compile_json_column_sqlite(element: _JsonColumn, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json({compiler.process(element.column, **kw)})"
+
+
+def _dumps(value: Any) -> str:
+    # JSON.stringify layout (no spaces), UTF-8 kept as is; NaN/Infinity are not JSON.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class JSONDoc(sa.types.TypeDecorator[Any]):
+    """A Mastra ``jsonb`` column: dicts/lists/scalars in Python, SQL ``NULL`` for ``None``."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value  # JSONB's own serializer runs next on PostgreSQL
+        return _dumps(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or not isinstance(value, str | bytes):
+            return value
+        return json.loads(value)
+
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return _JsonColumn(colexpr)
+
+
+class Flag(sa.types.TypeDecorator[bool]):
+    """A Mastra ``boolean``: ``INTEGER`` 0/1 on libSQL (as Mastra declares it), ``BOOLEAN`` on PG."""
+
+    impl = sa.Integer
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(sa.Boolean())
+        return dialect.type_descriptor(sa.Integer())
+
+    def process_bind_param(self, value: bool | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return bool(value) if dialect.name == "postgresql" else int(bool(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bool | None:
+        return None if value is None else bool(value)
+
+
+Real: sa.types.TypeEngine[float] = sa.REAL().with_variant(postgresql.DOUBLE_PRECISION(), "postgresql")
+"""A Mastra ``float``: ``REAL`` on libSQL, ``DOUBLE PRECISION`` (Mastra's ``FLOAT``) on PostgreSQL."""

@@ -1,0 +1,72 @@
+"""Tables of the memory domain: ``mastra_threads``, ``mastra_messages``, ``mastra_resources``.
+
+Column names, types and nullability are Mastra v1's (``reference/mastra-*-beta13-schema.sql``);
+Python attributes are their snake_case. The indexes are Mastra's PostgreSQL defaults, created on both
+backends because the hot reads (a thread's messages by time, a resource's threads by time) need them
+on libSQL too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from mastra_data.db.base import MastraModel, column, shadow_timestamps
+from mastra_data.db.types import JSONDoc, Timestamp
+
+__all__ = ("Message", "Resource", "Thread")
+
+
+class Thread(MastraModel, table=True):
+    """A conversation thread (``mastra_threads``), owned by one resource (user)."""
+
+    __tablename__ = "mastra_threads"
+
+    id: str = Field(sa_column=column("id", sa.Text, nullable=False, primary_key=True))
+    resource_id: str = Field(sa_column=column("resourceId", sa.Text, nullable=False))
+    title: str = Field(sa_column=column("title", sa.Text, nullable=False))
+    metadata_: dict[str, Any] | None = Field(
+        default=None, alias="metadata", sa_column=column("metadata", JSONDoc())
+    )
+    created_at: datetime = Field(sa_column=column("createdAt", Timestamp(), nullable=False))
+    updated_at: datetime = Field(sa_column=column("updatedAt", Timestamp(), nullable=False))
+
+
+class Message(MastraModel, table=True):
+    """A message (``mastra_messages``); ``content`` is the JSON text of Mastra's v2 content."""
+
+    __tablename__ = "mastra_messages"
+
+    id: str = Field(sa_column=column("id", sa.Text, nullable=False, primary_key=True))
+    thread_id: str = Field(sa_column=column("thread_id", sa.Text, nullable=False))
+    content: str = Field(sa_column=column("content", sa.Text, nullable=False))
+    role: str = Field(sa_column=column("role", sa.Text, nullable=False))
+    type: str = Field(default="v2", sa_column=column("type", sa.Text, nullable=False))
+    created_at: datetime = Field(sa_column=column("createdAt", Timestamp(), nullable=False))
+    resource_id: str | None = Field(default=None, sa_column=column("resourceId", sa.Text))
+
+
+class Resource(MastraModel, table=True):
+    """Per-resource (per-user) working memory (``mastra_resources``)."""
+
+    __tablename__ = "mastra_resources"
+
+    id: str = Field(sa_column=column("id", sa.Text, nullable=False, primary_key=True))
+    working_memory: str | None = Field(default=None, sa_column=column("workingMemory", sa.Text))
+    metadata_: dict[str, Any] | None = Field(
+        default=None, alias="metadata", sa_column=column("metadata", JSONDoc())
+    )
+    created_at: datetime = Field(sa_column=column("createdAt", Timestamp(), nullable=False))
+    updated_at: datetime = Field(sa_column=column("updatedAt", Timestamp(), nullable=False))
+
+
+shadow_timestamps(Thread, Message, Resource)
+
+_threads = Thread.__table__  # type: ignore[attr-defined]
+_messages = Message.__table__  # type: ignore[attr-defined]
+
+sa.Index("mastra_threads_resourceid_createdat_idx", _threads.c.resourceId, _threads.c.createdAt.desc())
+sa.Index("mastra_messages_thread_id_createdat_idx", _messages.c.thread_id, _messages.c.createdAt.desc())

@@ -1,0 +1,85 @@
+"""Storage settings, read from ``MASTRA_DATA_*`` environment variables (or passed in).
+
+``MASTRA_DATA_URL`` is the default database of every domain; ``MASTRA_DATA_MEMORY_URL``,
+``…_WORKFLOWS_URL``, ``…_SCORES_URL``, ``…_OBSERVABILITY_URL``, ``…_AGENTS_URL`` and
+``…_VECTOR_URL`` put a domain on another database. URLs in Mastra's spelling (``file:./mastra.db``,
+``:memory:``, ``libsql://…``, ``postgres://…``) are normalised to SQLAlchemy URLs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from mastra_data.db.dialects import normalize_url
+
+__all__ = ("DEFAULT_URL", "DOMAINS", "Domain", "StorageSettings", "redact_url")
+
+DEFAULT_URL = "sqlite+libsql:///./mastra.db"
+"""The embedded default: a libSQL file ``mastra.db`` in the working directory."""
+
+Domain = Literal["memory", "workflows", "scores", "observability", "agents"]
+DOMAINS: tuple[Domain, ...] = ("memory", "workflows", "scores", "observability", "agents")
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for messages and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown without its credentials part
+        return url.split("@")[-1]
+
+
+class StorageSettings(BaseSettings):
+    """Where each domain's data lives and how connections behave.
+
+    Raises:
+        pydantic.ValidationError: a URL with an unsupported scheme (the message names it).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MASTRA_DATA_", env_file=".env", extra="ignore")
+
+    url: str = Field(default=DEFAULT_URL, description="Default database for every domain.")
+    memory_url: str | None = Field(default=None, description="Threads, messages, resources.")
+    workflows_url: str | None = Field(default=None, description="Workflow run snapshots.")
+    scores_url: str | None = Field(default=None, description="Eval scores.")
+    observability_url: str | None = Field(default=None, description="AI tracing spans.")
+    agents_url: str | None = Field(default=None, description="Stored agents.")
+    vector_url: str | None = Field(default=None, description="Vector indexes (semantic recall).")
+    auth_token: SecretStr | None = Field(default=None, description="libSQL/Turso auth token.")
+    echo: bool = Field(default=False, description="Log every SQL statement (SQLAlchemy echo).")
+    pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections kept open.")
+    max_overflow: int = Field(default=10, ge=0, description="PostgreSQL connections beyond pool_size.")
+    connect_timeout: int = Field(default=10, ge=1, description="PostgreSQL connect timeout, seconds.")
+
+    @field_validator(
+        "url",
+        "memory_url",
+        "workflows_url",
+        "scores_url",
+        "observability_url",
+        "agents_url",
+        "vector_url",
+    )
+    @classmethod
+    def _normalize(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None if value is None else DEFAULT_URL
+        try:
+            return normalize_url(value)
+        except Exception as exc:  # pydantic wants ValueError to report a field error
+            raise ValueError(str(exc)) from None
+
+    def url_for(self, domain: Domain | Literal["vector"]) -> str:
+        """The URL a domain uses: its own setting, else :attr:`url`."""
+        own: str | None = getattr(self, f"{domain}_url")
+        return own or self.url
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        # Passwords inside URLs are secrets too; SecretStr already hides auth_token.
+        for key, value in super().__repr_args__():
+            secret_url = isinstance(key, str) and key.endswith("url") and isinstance(value, str)
+            yield key, redact_url(value) if secret_url else value

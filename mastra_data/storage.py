@@ -1,0 +1,114 @@
+"""``Storage``: the composite that wires each domain to its backend (Mastra's ``MastraStorage``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import pydantic
+from sqlalchemy.engine import Engine
+
+from mastra_data.db import migrations
+from mastra_data.db.engine import create_engine
+from mastra_data.errors import ConfigurationError
+from mastra_data.settings import DOMAINS, Domain, StorageSettings
+
+__all__ = ("Storage",)
+
+# Domain name -> factory building its repository from (storage, engine). Each domain package
+# registers itself here when it is implemented; a domain without one is absent (get_store -> None).
+DomainFactory = Callable[["Storage", Engine], Any]
+_DOMAIN_FACTORIES: dict[str, DomainFactory] = {}
+
+
+def register_domain(name: Domain | str, factory: DomainFactory) -> None:
+    """Attach a domain repository factory (used by the domain packages)."""
+    _DOMAIN_FACTORIES[name] = factory
+
+
+class Storage:
+    """All of Mastra's storage domains, each on the database its settings name.
+
+    Engines are created lazily, one per distinct URL, so domains sharing a database share a pool.
+    Use it as a context manager, or call :meth:`close`.
+
+    Example:
+        >>> storage = Storage.from_url("sqlite+libsql:///./mastra.db")
+        >>> storage.migrate()
+    """
+
+    def __init__(self, settings: StorageSettings | None = None) -> None:
+        self.settings = settings or StorageSettings()
+        self._engines: dict[str, Engine] = {}
+        self._stores: dict[str, Any] = {}
+
+    @classmethod
+    def from_url(cls, url: str, **settings: Any) -> Storage:
+        """A storage whose every domain uses ``url``; other settings as keyword arguments.
+
+        Raises:
+            ConfigurationError: unsupported URL scheme or an invalid setting.
+        """
+        try:
+            return cls(StorageSettings(url=url, **settings))
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigurationError("MASTRA_STORAGE_INVALID_SETTINGS", problems) from None
+
+    def engine_for(self, domain: Domain | str) -> Engine:
+        """The engine a domain (or ``"vector"``) runs on.
+
+        Raises:
+            ConfigurationError: the URL cannot work (e.g. a libSQL file in a missing directory).
+        """
+        url = self.settings.url_for(domain)  # type: ignore[arg-type]
+        engine = self._engines.get(url)
+        if engine is None:
+            engine = self._engines[url] = create_engine(url, self.settings)
+        return engine
+
+    def migrate(self, revision: str = "head") -> None:
+        """``alembic upgrade <revision>`` on every database a domain uses (idempotent).
+
+        Adopts databases that Mastra's ``init()`` created: keeps their rows, adds what is missing.
+
+        Raises:
+            MigrationError: the database is at a revision this package does not know (newer package).
+            BackendError: the database is unreachable or failed.
+            ConfigurationError: a URL cannot work.
+        """
+        seen: set[str] = set()
+        for domain in DOMAINS:
+            engine = self.engine_for(domain)
+            key = str(engine.url)
+            if key not in seen:
+                seen.add(key)
+                migrations.upgrade(engine, revision)
+
+    def get_store(self, name: str) -> Any | None:
+        """Mastra's ``getStore``: the domain's repository, or ``None`` for an absent domain."""
+        if name not in self._stores:
+            factory = _DOMAIN_FACTORIES.get(name)
+            if factory is None:
+                return None
+            self._stores[name] = factory(self, self.engine_for(name))
+        return self._stores[name]
+
+    def close(self) -> None:
+        """Dispose of every engine (closes pooled connections). Safe to call twice."""
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+        self._stores.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Storage({self.settings!r})"
