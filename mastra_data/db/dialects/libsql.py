@@ -39,6 +39,22 @@ def _dbapi() -> types.ModuleType:
     shim = types.ModuleType("mastra_data_libsql_dbapi")
     shim.__dict__.update({k: v for k, v in vars(libsql_experimental).items() if not k.startswith("__")})
     shim.Error = ValueError  # type: ignore[attr-defined]
+    shim.Warning = type("Warning", (Exception,), {})  # type: ignore[attr-defined]
+    # The rest of PEP 249's hierarchy, which SQLAlchemy's pysqlite dialect looks up by name. The
+    # driver never raises these subclasses, so its errors surface as the generic DBAPIError.
+    interface = type("InterfaceError", (ValueError,), {})
+    database = type("DatabaseError", (ValueError,), {})
+    for name in (
+        "DataError",
+        "OperationalError",
+        "IntegrityError",
+        "InternalError",
+        "ProgrammingError",
+        "NotSupportedError",
+    ):
+        setattr(shim, name, type(name, (database,), {}))
+    shim.InterfaceError = interface  # type: ignore[attr-defined]
+    shim.DatabaseError = database  # type: ignore[attr-defined]
     return shim
 
 

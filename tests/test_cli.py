@@ -1,0 +1,64 @@
+"""The mastra-data command: migrate (also offline SQL) and check, in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from mastra_data.cli import app
+from mastra_data.db.engine import create_engine
+
+runner = CliRunner()
+
+
+def test_migrate_then_check(db_url: str) -> None:
+    result = runner.invoke(app, ["migrate", "--url", db_url])
+    assert result.exit_code == 0, result.output
+    assert "0001" in result.output
+    assert "***" in result.output or "@" not in db_url.split("//")[1].split("/")[0] or ":@" in db_url
+    result = runner.invoke(app, ["check", "--url", db_url])
+    assert result.exit_code == 0, result.output
+    assert "no drift" in result.output
+
+
+def test_check_fails_on_drift(db_url: str) -> None:
+    assert runner.invoke(app, ["migrate", "--url", db_url]).exit_code == 0
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX mastra_threads_resourceid_createdat_idx"))
+    engine.dispose()
+    result = runner.invoke(app, ["check", "--url", db_url])
+    assert result.exit_code == 1
+    assert "add_index mastra_threads.mastra_threads_resourceid_createdat_idx" in result.output
+
+
+def test_offline_sql_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "never.db"
+    result = runner.invoke(app, ["migrate", "--sql", "--url", f"file:{target}"])
+    assert result.exit_code == 0, result.output
+    assert "CREATE TABLE IF NOT EXISTS mastra_messages" in result.output
+    assert not target.exists()
+
+
+def test_bad_urls_exit_non_zero_with_a_message(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["migrate", "--url", "mysql://root@h/db"])
+    assert result.exit_code == 2
+    assert "Unsupported database URL scheme 'mysql'" in result.output
+    result = runner.invoke(app, ["migrate", "--url", f"file:{tmp_path / 'missing' / 'x.db'}"])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+
+
+def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
+    exe = shutil.which("mastra-data") or ""
+    cmd = [exe] if exe else [sys.executable, "-m", "mastra_data.cli"]
+    result = subprocess.run(
+        [*cmd, "migrate", "--url", f"file:{tmp_path / 'sub.db'}"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "sub.db").exists()

@@ -1,0 +1,49 @@
+"""Storage: the composite entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mastra_data import Storage
+from mastra_data.db import migrations
+from mastra_data.db.schema import CORE_TABLES
+
+
+def test_migrate_creates_the_core_schema(db_url: str) -> None:
+    with Storage.from_url(db_url) as storage:
+        storage.migrate()
+        engine = storage.engine_for("memory")
+        assert set(CORE_TABLES) <= set(sa.inspect(engine).get_table_names())
+        assert migrations.schema_diff(engine) == []
+        storage.migrate()  # idempotent
+
+
+def test_absent_domains_are_none(tmp_path: Path) -> None:
+    with Storage.from_url(f"file:{tmp_path / 'x.db'}") as storage:
+        assert storage.get_store("no-such-domain") is None
+
+
+def test_close_disposes_engines_and_is_repeatable(tmp_path: Path) -> None:
+    storage = Storage.from_url(f"file:{tmp_path / 'x.db'}")
+    first = storage.engine_for("memory")
+    storage.close()
+    storage.close()
+    assert storage.engine_for("memory") is not first  # a closed storage reconnects on demand
+    storage.close()
+
+
+def test_memory_database_survives_between_connections() -> None:
+    """``:memory:`` is one database per process (a fresh connection would otherwise see nothing)."""
+    with Storage.from_url(":memory:") as storage:
+        storage.migrate()
+        engine = storage.engine_for("memory")
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    """INSERT INTO mastra_resources (id, "createdAt", "updatedAt") VALUES ('r', 'x', 'x')"""
+                )
+            )
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT id FROM mastra_resources")).scalars().all() == ["r"]
