@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -62,3 +63,47 @@ def test_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "sub.db").exists()
+
+
+def test_migrate_from_a_built_wheel_outside_the_repo(tmp_path: Path) -> None:
+    """The wheel ships the migration scripts: migrate and check work with no repo checkout around."""
+    repo = Path(__file__).resolve().parent.parent
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(repo)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("mastra_data-*.whl")
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    script = (
+        "import mastra_data, sys\n"
+        "from mastra_data.db.migrations import script_location\n"
+        "assert str(script_location()).startswith(sys.argv[1]), script_location()\n"
+        "from mastra_data.cli import app\n"
+        "app(['migrate', '--url', 'file:./w.db'], standalone_mode=False)\n"
+        "app(['check', '--url', 'file:./w.db'], standalone_mode=False)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(target)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "no drift" in run.stderr + run.stdout
+    assert (work / "w.db").exists()
