@@ -109,15 +109,23 @@ def test_offline_sql_renders_per_dialect(url: str, expected: list[str]) -> None:
         assert f"CREATE TABLE IF NOT EXISTS {table}" in sql
 
 
-def test_alembic_cli_from_repo_root(tmp_path: Path) -> None:
-    """The documented commands work from the repo root: upgrade, check, offline SQL."""
-    url = f"sqlite+libsql:///{tmp_path / 'cli.db'}"
-    alembic = [sys.executable, "-m", "alembic", "-x", f"url={url}"]
+def test_alembic_cli_from_repo_root(db_url: str) -> None:
+    """The documented commands work from the repo root: upgrade, check, downgrade, offline SQL."""
+    alembic = [sys.executable, "-m", "alembic", "-x", f"url={db_url}"]
     up = subprocess.run([*alembic, "upgrade", "head"], cwd=REPO, capture_output=True, text=True, check=False)
     assert up.returncode == 0, up.stderr
     check = subprocess.run([*alembic, "check"], cwd=REPO, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
+    down = subprocess.run(
+        [*alembic, "downgrade", "base"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert down.returncode == 0, down.stderr
+    engine = create_engine(db_url)
+    try:
+        assert not (set(CORE_TABLES) & _tables(engine))
+    finally:
+        engine.dispose()
     offline = subprocess.run(
         [*alembic, "upgrade", "head", "--sql"], cwd=REPO, capture_output=True, text=True, check=False
     )
