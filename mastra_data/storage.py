@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import pydantic
 from sqlalchemy.engine import Engine
@@ -14,12 +14,24 @@ from mastra_data.db.engine import create_engine
 from mastra_data.errors import ConfigurationError
 from mastra_data.settings import DOMAINS, Domain, StorageSettings
 
+if TYPE_CHECKING:
+    from mastra_data.memory.repository import MemoryRepository
+
 __all__ = ("Storage",)
 
 # Domain name -> factory building its repository from (storage, engine). Each domain package
 # registers itself here when it is implemented; a domain without one is absent (get_store -> None).
 DomainFactory = Callable[["Storage", Engine], Any]
 _DOMAIN_FACTORIES: dict[str, DomainFactory] = {}
+
+
+def _memory(storage: Storage, engine: Engine) -> Any:
+    from mastra_data.memory.repository import MemoryRepository
+
+    return MemoryRepository(engine)
+
+
+_DOMAIN_FACTORIES["memory"] = _memory
 
 
 def register_domain(name: Domain | str, factory: DomainFactory) -> None:
@@ -85,6 +97,17 @@ class Storage:
             if key not in seen:
                 seen.add(key)
                 migrations.upgrade(engine, revision)
+
+    @property
+    def memory(self) -> MemoryRepository:
+        """Threads, messages, resources (working memory) and clones."""
+        return cast("MemoryRepository", self._require("memory"))
+
+    def _require(self, name: str) -> Any:
+        store = self.get_store(name)
+        if store is None:
+            raise ConfigurationError("MASTRA_STORAGE_DOMAIN_ABSENT", f"The {name} domain is not available")
+        return store
 
     def get_store(self, name: str) -> Any | None:
         """Mastra's ``getStore``: the domain's repository, or ``None`` for an absent domain."""

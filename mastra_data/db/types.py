@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, PlainSerializer
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -38,6 +39,7 @@ __all__ = (
     "Real",
     "ShadowTimestamp",
     "Timestamp",
+    "UTCDateTime",
     "format_iso_ms",
     "to_utc",
 )
@@ -227,3 +229,8 @@ class Flag(sa.types.TypeDecorator[bool]):
 
 Real: sa.types.TypeEngine[float] = sa.REAL().with_variant(postgresql.DOUBLE_PRECISION(), "postgresql")
 """A Mastra ``float``: ``REAL`` on libSQL, ``DOUBLE PRECISION`` (Mastra's ``FLOAT``) on PostgreSQL."""
+
+
+UTCDateTime = Annotated[datetime, AfterValidator(to_utc), PlainSerializer(format_iso_ms, when_used="json")]
+"""A datetime field of an API model: aware UTC in Python (naive input is taken as UTC), cut to
+milliseconds, and serialised to JSON exactly as JS ``toISOString()``."""

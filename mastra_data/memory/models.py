@@ -8,16 +8,29 @@ on libSQL too.
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
-from mastra_data.db.types import JSONDoc, Timestamp
+from mastra_data.db.types import JSONDoc, Timestamp, UTCDateTime
 
-__all__ = ("Message", "Resource", "Thread")
+__all__ = (
+    "CloneResult",
+    "Message",
+    "MessageRead",
+    "MessagesPage",
+    "Resource",
+    "ResourceRead",
+    "Thread",
+    "ThreadRead",
+    "ThreadsPage",
+)
 
 
 class Thread(MastraModel, table=True):
@@ -70,3 +83,78 @@ _messages = Message.__table__  # type: ignore[attr-defined]
 
 sa.Index("mastra_threads_resourceid_createdat_idx", _threads.c.resourceId, _threads.c.createdAt.desc())
 sa.Index("mastra_messages_thread_id_createdat_idx", _messages.c.thread_id, _messages.c.createdAt.desc())
+
+
+# --- Objects the repository returns (and accepts) ---------------------------------------------------
+# Plain field names (``metadata`` rather than the table's ``metadata_``); JSON keys via aliases are
+# Mastra's (``resourceId``, ``createdAt``…). Input accepts either spelling.
+
+with warnings.catch_warnings():
+    # A read model's ``metadata`` field shadows SQLModel's class-level MetaData; harmless for a
+    # non-table model, and it is the name Mastra's API uses.
+    warnings.filterwarnings("ignore", message='Field name "metadata"', category=UserWarning)
+
+    class ThreadRead(MastraModel):
+        """A thread as the API returns it (Mastra's ``StorageThreadType``)."""
+
+        id: str
+        resource_id: str
+        title: str = ""
+        metadata: dict[str, Any] | None = None  # type: ignore[assignment,misc]  # see above
+        created_at: UTCDateTime
+        updated_at: UTCDateTime
+
+    class ResourceRead(MastraModel):
+        """A resource's working memory (Mastra's ``StorageResourceType``)."""
+
+        id: str
+        working_memory: str | None = None
+        metadata: dict[str, Any] | None = None  # type: ignore[assignment,misc]  # see above
+        created_at: UTCDateTime
+        updated_at: UTCDateTime
+
+
+class MessageRead(MastraModel):
+    """A message as the API returns it (Mastra's ``MastraDBMessage``).
+
+    ``content`` is the v2 content dict (``{"format": 2, "parts": [...]}``) or, for legacy rows whose
+    content is not JSON, the raw string. ``type`` is ``"v2"`` for current messages.
+    """
+
+    id: str
+    thread_id: str
+    resource_id: str | None = None
+    role: str
+    type: str = "v2"
+    content: dict[str, Any] | str
+    created_at: UTCDateTime
+
+
+class _Page(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    total: int
+    page: int
+    per_page: int | Literal[False]
+    has_more: bool
+
+
+class ThreadsPage(_Page):
+    """One page of :meth:`MemoryRepository.list_threads`."""
+
+    threads: list[ThreadRead]
+
+
+class MessagesPage(_Page):
+    """One page of :meth:`MemoryRepository.list_messages` (plus any ``include`` context)."""
+
+    messages: list[MessageRead]
+
+
+class CloneResult(BaseModel):
+    """What :meth:`MemoryRepository.clone_thread` made (Mastra's ``{thread, clonedMessages}``)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    thread: ThreadRead
+    cloned_messages: list[MessageRead]

@@ -1,0 +1,74 @@
+"""SQL constructs whose text differs by dialect, each with a failing default compiler.
+
+``json_field_equals(col, key, value)``: the JSON document in ``col`` has ``key`` equal to the scalar
+``value``, compared type-strictly (``"3"`` is not ``3``, ``true`` is not ``1``); ``None`` matches an
+explicit ``null`` or a missing key. Same meaning on both backends:
+
+* PostgreSQL: ``col @> '{"key": value}'`` (served by a GIN index where one exists); ``None`` as
+  ``col -> 'key' IS NULL OR col -> 'key' = 'null'``.
+* SQLite/libSQL: ``json_type(col, '$.key')`` pins the JSON type, ``json_extract`` the value.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+
+__all__ = ("json_field_equals",)
+
+Scalar = str | int | float | bool | None
+
+
+class _JsonFieldEquals(ColumnElement[bool]):
+    inherit_cache = False  # the key and the value's JSON type shape the SQL text
+    type = sa.Boolean()
+
+    def __init__(self, column: ColumnElement[Any], key: str, value: Scalar) -> None:
+        self.column = column
+        self.key = key
+        self.value = value
+
+
+def json_field_equals(column: ColumnElement[Any], key: str, value: Scalar) -> ColumnElement[bool]:
+    """``column``'s JSON has ``key`` equal to ``value`` (see the module docstring).
+
+    ``key`` must already be validated as an identifier; it is still bound, never inlined.
+    """
+    return _JsonFieldEquals(column, key, value)
+
+
+@compiles(_JsonFieldEquals)
+def _compile_default(element: _JsonFieldEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    raise NotImplementedError(f"json_field_equals is not implemented for {compiler.dialect.name}")
+
+
+@compiles(_JsonFieldEquals, "postgresql")
+def _compile_pg(element: _JsonFieldEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    if element.value is None:
+        key = compiler.process(sa.bindparam(None, element.key, type_=sa.Text()), **kw)
+        return f"({col} -> {key} IS NULL OR {col} -> {key} = 'null'::jsonb)"
+    doc = compiler.process(
+        sa.bindparam(None, json.dumps({element.key: element.value}), type_=sa.Text()), **kw
+    )
+    return f"{col} @> CAST({doc} AS JSONB)"
+
+
+@compiles(_JsonFieldEquals, "sqlite")
+def _compile_sqlite(element: _JsonFieldEquals, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    path = compiler.process(sa.bindparam(None, f'$."{element.key}"', type_=sa.Text()), **kw)
+    value = element.value
+    json_type = f"json_type({col}, {path})"
+    if value is None:
+        return f"({json_type} IS NULL OR {json_type} = 'null')"
+    if isinstance(value, bool):
+        return f"{json_type} = '{'true' if value else 'false'}'"
+    bound = compiler.process(sa.bindparam(None, value), **kw)
+    kinds = "'text'" if isinstance(value, str) else "'integer', 'real'"
+    return f"({json_type} IN ({kinds}) AND json_extract({col}, {path}) = {bound})"

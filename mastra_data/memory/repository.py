@@ -1,0 +1,935 @@
+"""``MemoryRepository``: threads, messages, resources (working memory) and thread clones.
+
+Behaviour follows Mastra's ``MemoryStorage`` (``reference/mastra-storage-spec.md`` §3.1) with the
+snake_case API of DESIGN §4. Where Mastra is wrong we are right, and say so in the docstring:
+database errors raise instead of returning an empty page, and ``update_thread`` bumps ``updated_at``.
+
+Hot paths use SQLAlchemy Core with statements of a fixed shape (so the compiled form is cached), a
+constant number of statements per call, and no per-row ORM objects. Datetimes given without a time
+zone are taken to be UTC everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+import sqlalchemy as sa
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.engine import Connection, Engine
+
+from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
+from mastra_data.db.expressions import json_field_equals
+from mastra_data.db.types import format_iso_ms, to_utc
+from mastra_data.errors import (
+    ConflictError,
+    NotFoundError,
+    OwnershipError,
+    ValidationError,
+    error_id,
+    translate_db_errors,
+)
+from mastra_data.memory.models import (
+    CloneResult,
+    Message,
+    MessageRead,
+    MessagesPage,
+    Resource,
+    ResourceRead,
+    Thread,
+    ThreadRead,
+    ThreadsPage,
+)
+from mastra_data.pagination import metadata_filter, order_by, paginate
+
+__all__ = ("MemoryRepository",)
+
+THREADS: sa.Table = Thread.__table__  # type: ignore[attr-defined]
+MESSAGES: sa.Table = Message.__table__  # type: ignore[attr-defined]
+RESOURCES: sa.Table = Resource.__table__  # type: ignore[attr-defined]
+
+_T, _M, _R = THREADS.c, MESSAGES.c, RESOURCES.c
+_THREAD_COLS = (_T.id, _T.resourceId, _T.title, _T.metadata, _T.createdAt, _T.updatedAt)
+_MESSAGE_COLS = (_M.id, _M.thread_id, _M.resourceId, _M.role, _M.type, _M.content, _M.createdAt)
+_RESOURCE_COLS = (_R.id, _R.workingMemory, _R.metadata, _R.createdAt, _R.updatedAt)
+
+# Bound parameters per statement stay far below SQLite's 32766 and PG's 65535.
+_CHUNK = 500
+
+MessageInput = MessageRead | Mapping[str, Any]
+ThreadInput = ThreadRead | Mapping[str, Any]
+
+
+def _now() -> datetime:
+    return to_utc(datetime.now(UTC))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _thread(row: Sequence[Any]) -> ThreadRead:
+    return ThreadRead.model_construct(
+        id=row[0], resource_id=row[1], title=row[2], metadata=row[3], created_at=row[4], updated_at=row[5]
+    )
+
+
+def _resource(row: Sequence[Any]) -> ResourceRead:
+    return ResourceRead.model_construct(
+        id=row[0], working_memory=row[1], metadata=row[2], created_at=row[3], updated_at=row[4]
+    )
+
+
+def _v1_part(part: Any) -> Any:
+    """One AI-SDK v4 ``CoreMessage`` content part as a v2 UI part (Mastra's MessageList rules)."""
+    if not isinstance(part, Mapping):
+        return {"type": "text", "text": str(part)}
+    kind = part.get("type")
+    if kind == "tool-call":
+        invocation = {
+            "state": "call",
+            "toolCallId": part.get("toolCallId"),
+            "toolName": part.get("toolName"),
+            "args": part.get("args"),
+        }
+        return {"type": "tool-invocation", "toolInvocation": invocation}
+    if kind == "tool-result":
+        invocation = {
+            "state": "result",
+            "toolCallId": part.get("toolCallId"),
+            "toolName": part.get("toolName"),
+            "result": part.get("result"),
+        }
+        return {"type": "tool-invocation", "toolInvocation": invocation}
+    return dict(part)
+
+
+def _content(raw: str, kind: str) -> dict[str, Any] | str:
+    """Decode a stored ``content`` column.
+
+    v2 rows hold the JSON of the v2 content dict. Legacy v1 rows (``type`` ``text``/``tool-call``/
+    ``tool-result``) hold a plain string or the JSON of a ``CoreMessage`` content array; they are
+    returned as v2 content, as Mastra's ``MessageList`` does. Text that is not JSON is returned as is.
+    """
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if isinstance(value, dict) and value.get("format") == 2:
+        return value
+    if kind == "v2" and not isinstance(value, list):
+        return value if isinstance(value, dict) else raw
+    if isinstance(value, list):
+        parts = [_v1_part(p) for p in value]
+        text = "".join(p.get("text", "") for p in parts if isinstance(p, dict) and p.get("type") == "text")
+        return {"format": 2, "parts": parts, "content": text}
+    text = raw if not isinstance(value, str) else value
+    return {"format": 2, "parts": [{"type": "text", "text": text}], "content": text}
+
+
+def _message(row: Sequence[Any]) -> MessageRead:
+    return MessageRead.model_construct(
+        id=row[0],
+        thread_id=row[1],
+        resource_id=row[2],
+        role=row[3],
+        type=row[4],
+        content=_content(row[5], row[4]),
+        created_at=row[6],
+    )
+
+
+class MemoryRepository:
+    """Threads, messages and working memory on one database (Mastra's ``MemoryStorage``).
+
+    Args:
+        engine: A mastra_data engine (:func:`mastra_data.db.create_engine`), already migrated.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._backend: Backend = backend_for(engine)
+        self._store = self._backend.store
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
+        with translate_db_errors(self._store, operation, **details), self._engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
+        """One write transaction: all of it commits, or none of it does."""
+        with (
+            translate_db_errors(self._store, operation, **details),
+            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+    def _invalid(self, operation: str, status: str, message: str, **details: Any) -> ValidationError:
+        return ValidationError(error_id(self._store, operation, status), message, details=details)
+
+    def _thread_id(self, thread_id: Any, operation: str) -> str:
+        if not isinstance(thread_id, str) or not thread_id.strip():
+            raise self._invalid(
+                operation, "INVALID_THREAD_ID", "threadId must be a non-empty string", threadId=str(thread_id)
+            )
+        return thread_id
+
+    def _check_owner(self, conn: Connection, thread_ids: Iterable[str], resource_id: str | None) -> set[str]:
+        """Raise :class:`OwnershipError` if any existing thread is owned by another resource.
+
+        Returns the ids that exist. With ``resource_id=None`` nothing is checked (server-side access).
+        """
+        ids = list(dict.fromkeys(thread_ids))
+        if resource_id is None:
+            return set(ids)
+        owners: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            for found, owner in conn.execute(sa.select(_T.id, _T.resourceId).where(_T.id.in_(chunk))):
+                owners[found] = owner
+        for thread_id in ids:
+            owner = owners.get(thread_id)
+            if owner is not None and owner != resource_id:
+                raise self._ownership_error(thread_id, owner, resource_id)
+        return set(owners)
+
+    def _ownership_error(self, thread_id: str, owner: str, resource_id: str) -> OwnershipError:
+        return OwnershipError(
+            error_id(self._store, "CHECK_THREAD_OWNER", "FORBIDDEN"),
+            f"Thread with id {thread_id} is for resource with id {owner} but resource {resource_id} was queried.",
+            details={"threadId": thread_id, "resourceId": resource_id, "ownerResourceId": owner},
+        )
+
+    def _touch_threads(self, conn: Connection, thread_ids: Iterable[str], when: datetime) -> None:
+        ids = sorted(set(thread_ids))
+        for chunk in _chunks(ids):
+            conn.execute(
+                sa.update(THREADS)
+                .where(_T.id.in_(chunk))
+                .values(self._backend.row(THREADS, {"updatedAt": when}))
+            )
+
+    # --- threads ------------------------------------------------------------------------------
+
+    def get_thread_by_id(self, thread_id: str, *, resource_id: str | None = None) -> ThreadRead | None:
+        """The thread, or ``None`` if it does not exist.
+
+        Raises:
+            OwnershipError: ``resource_id`` is given and another resource owns the thread.
+            ValidationError: a blank ``thread_id``.
+        """
+        self._thread_id(thread_id, "GET_THREAD_BY_ID")
+        with self._read("GET_THREAD_BY_ID", threadId=thread_id) as conn:
+            row = conn.execute(sa.select(*_THREAD_COLS).where(_T.id == thread_id)).first()
+        if row is None:
+            return None
+        if resource_id is not None and row[1] != resource_id:
+            raise self._ownership_error(thread_id, row[1], resource_id)
+        return _thread(row)
+
+    def save_thread(self, thread: ThreadInput) -> ThreadRead:
+        """Create or replace a thread (all columns, as Mastra's upsert). Timestamps default to now.
+
+        Raises:
+            ValidationError: missing/blank id or resource id.
+        """
+        model = self._validate_thread(thread)
+        values = {
+            "id": model.id,
+            "resourceId": model.resource_id,
+            "title": model.title,
+            "metadata": model.metadata,
+            "createdAt": model.created_at,
+            "updatedAt": model.updated_at,
+        }
+        row = self._backend.row(THREADS, values)
+        stmt = self._backend.insert(THREADS).values(row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_T.id], set_={k: stmt.excluded[k] for k in row if k != "id"}
+        )
+        with self._write("SAVE_THREAD", threadId=model.id) as conn:
+            conn.execute(stmt)
+        return model
+
+    def _validate_thread(self, thread: ThreadInput) -> ThreadRead:
+        data = dict(thread.model_dump() if isinstance(thread, ThreadRead) else thread)
+        now = _now()
+        data.setdefault("created_at", data.pop("createdAt", None) or now)
+        data.setdefault("updated_at", data.pop("updatedAt", None) or data["created_at"])
+        try:
+            model = ThreadRead.model_validate(data)
+        except PydanticValidationError as exc:
+            raise self._invalid("SAVE_THREAD", "INVALID_THREAD", f"Invalid thread: {_errors(exc)}") from None
+        self._thread_id(model.id, "SAVE_THREAD")
+        if not model.resource_id.strip():
+            raise self._invalid(
+                "SAVE_THREAD", "INVALID_THREAD", "resourceId must be a non-empty string", threadId=model.id
+            )
+        return model
+
+    def update_thread(
+        self,
+        thread_id: str,
+        *,
+        title: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        resource_id: str | None = None,
+    ) -> ThreadRead:
+        """Set the title and shallow-merge ``metadata`` into the thread's; bumps ``updated_at``.
+
+        Mastra parity: Mastra's libSQL store does not bump ``updatedAt`` here; we do (as its PG store).
+
+        Raises:
+            NotFoundError: no such thread (id ``…_UPDATE_THREAD_NOT_FOUND``, details ``status: 404``).
+            OwnershipError: ``resource_id`` given and another resource owns the thread.
+        """
+        self._thread_id(thread_id, "UPDATE_THREAD")
+        with self._write("UPDATE_THREAD", threadId=thread_id) as conn:
+            row = conn.execute(sa.select(*_THREAD_COLS).where(_T.id == thread_id)).first()
+            if row is None:
+                raise NotFoundError(
+                    error_id(self._store, "UPDATE_THREAD", "NOT_FOUND"),
+                    f"Thread {thread_id} not found",
+                    details={"status": 404, "threadId": thread_id},
+                )
+            self._check_owner(conn, [thread_id], resource_id)
+            current = _thread(row)
+            merged = {**(current.metadata or {}), **dict(metadata or {})}
+            now = _now()
+            new_title = current.title if title is None else title
+            conn.execute(
+                sa.update(THREADS)
+                .where(_T.id == thread_id)
+                .values(
+                    self._backend.row(THREADS, {"title": new_title, "metadata": merged, "updatedAt": now})
+                )
+            )
+        return current.model_copy(update={"title": new_title, "metadata": merged, "updated_at": now})
+
+    def delete_thread(self, thread_id: str, *, resource_id: str | None = None) -> None:
+        """Delete a thread and all its messages in one transaction (no error if it does not exist).
+
+        Raises:
+            OwnershipError: ``resource_id`` given and another resource owns the thread.
+        """
+        self._thread_id(thread_id, "DELETE_THREAD")
+        with self._write("DELETE_THREAD", threadId=thread_id) as conn:
+            self._check_owner(conn, [thread_id], resource_id)
+            conn.execute(sa.delete(MESSAGES).where(_M.thread_id == thread_id))
+            conn.execute(sa.delete(THREADS).where(_T.id == thread_id))
+
+    def list_threads(
+        self,
+        *,
+        resource_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        page: int = 0,
+        per_page: int | Literal[False] = 100,
+        order_by: Mapping[str, Any] | None = None,
+    ) -> ThreadsPage:
+        """Threads filtered by owner and metadata equality (keys ANDed), newest first by default.
+
+        ``metadata`` values must be scalars; they compare type-strictly and ``None`` matches a missing
+        key or an explicit null. ``order_by`` is ``{"field": "createdAt"|"updatedAt", "direction":
+        "ASC"|"DESC"}``.
+
+        Raises:
+            ValidationError: bad pagination (``…_LIST_THREADS_INVALID_PAGE``), metadata key
+                (``…_INVALID_METADATA_KEY``) or value (``…_INVALID_METADATA_VALUE``).
+        """
+        paging = paginate(page, per_page, store=self._store, operation="LIST_THREADS")
+        pairs = metadata_filter(metadata, store=self._store, operation="LIST_THREADS")
+        field, direction = _order(order_by, "DESC")
+        where: list[sa.ColumnElement[bool]] = []
+        if resource_id is not None:
+            where.append(_T.resourceId == resource_id)
+        where += [json_field_equals(_T.metadata, key, value) for key, value in pairs]
+        sort_col = _T[field]
+        ordering = (sort_col.desc(), _T.id.desc()) if direction == "DESC" else (sort_col.asc(), _T.id.asc())
+        with self._read("LIST_THREADS") as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(THREADS).where(*where)).scalar_one()
+            rows: list[Sequence[Any]] = []
+            if total and paging.limit != 0:
+                query = sa.select(*_THREAD_COLS).where(*where).order_by(*ordering)
+                if paging.limit is not None:
+                    query = query.limit(paging.limit).offset(paging.offset)
+                rows = list(conn.execute(query))
+        return ThreadsPage(
+            threads=[_thread(r) for r in rows],
+            total=total,
+            page=paging.page,
+            per_page=paging.per_page,
+            has_more=paging.has_more(total),
+        )
+
+    # --- messages -----------------------------------------------------------------------------
+
+    def save_messages(self, messages: Sequence[MessageInput]) -> list[MessageRead]:
+        """Insert or update messages by id, all in one transaction; bumps their threads' ``updated_at``.
+
+        An existing id keeps its ``created_at`` and moves to the given thread. Every message needs a
+        thread id and a resource id: one bad message rejects the whole batch before anything is
+        written. ``content`` is the v2 content dict or a string; ``id`` defaults to a new UUID,
+        ``created_at`` to now, ``type`` to ``"v2"``.
+
+        Raises:
+            ValidationError: a message without thread/resource id, or otherwise malformed.
+        """
+        if not messages:
+            return []
+        now = _now()
+        models = [self._validate_message(m, now) for m in messages]
+        rows = [
+            self._backend.row(
+                MESSAGES,
+                {
+                    "id": m.id,
+                    "thread_id": m.thread_id,
+                    "content": m.content if isinstance(m.content, str) else _dumps(m.content),
+                    "role": m.role,
+                    "type": m.type,
+                    "createdAt": m.created_at,
+                    "resourceId": m.resource_id,
+                },
+            )
+            for m in models
+        ]
+        stmt = self._backend.insert(MESSAGES)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_M.id],
+            set_={k: stmt.excluded[k] for k in ("thread_id", "content", "role", "type", "resourceId")},
+        )
+        with self._write("SAVE_MESSAGES", threadId=models[0].thread_id) as conn:
+            conn.execute(stmt, rows)
+            self._touch_threads(conn, (m.thread_id for m in models), now)
+        return models
+
+    def _validate_message(self, message: MessageInput, now: datetime) -> MessageRead:
+        data = dict(message.model_dump() if isinstance(message, MessageRead) else message)
+        thread_id = data.get("thread_id", data.get("threadId"))
+        resource_id = data.get("resource_id", data.get("resourceId"))
+        if not isinstance(thread_id, str) or not thread_id.strip():
+            raise self._invalid(
+                "SAVE_MESSAGES", "INVALID_MESSAGE", "Thread ID is required", messageId=str(data.get("id"))
+            )
+        if not isinstance(resource_id, str) or not resource_id.strip():
+            raise self._invalid(
+                "SAVE_MESSAGES",
+                "INVALID_MESSAGE",
+                "Expected to find a resourceId for message, but couldn't find one. "
+                "An unexpected error has occurred.",
+                messageId=str(data.get("id")),
+            )
+        if not data.get("id"):
+            data["id"] = str(uuid.uuid4())
+        if data.get("created_at", data.get("createdAt")) is None:
+            data["created_at"] = now
+        if data.get("type") is None:
+            data["type"] = "v2"
+        try:
+            return MessageRead.model_validate(data)
+        except PydanticValidationError as exc:
+            raise self._invalid(
+                "SAVE_MESSAGES", "INVALID_MESSAGE", f"Invalid message {data.get('id')}: {_errors(exc)}"
+            ) from None
+
+    def list_messages(
+        self,
+        thread_id: str | Sequence[str],
+        *,
+        resource_id: str | None = None,
+        include: Sequence[Mapping[str, Any]] | None = None,
+        date_range: Mapping[str, Any] | None = None,
+        page: int = 0,
+        per_page: int | Literal[False] = 40,
+        order_by: Mapping[str, Any] | None = None,
+    ) -> MessagesPage:
+        """A page of the messages of one or more threads, plus ``include`` context, oldest first.
+
+        ``resource_id`` checks that it owns every named thread and also keeps only its messages.
+        ``date_range``: ``{"start", "end", "start_exclusive", "end_exclusive"}`` (datetimes or ISO
+        strings). ``include``: ``[{"id", "with_previous_messages", "with_next_messages"}]``; each
+        window is taken from the target message's own thread and merged into the page without
+        duplicates. ``per_page=0`` returns only the included messages; ``per_page=False`` all rows.
+        ``total`` counts the filtered messages of the named threads (not the included context).
+
+        Mastra parity: ties on ``createdAt`` are ordered by id. Database errors raise; Mastra returns
+        an empty page.
+
+        Raises:
+            ValidationError: blank thread id (``…_LIST_MESSAGES_INVALID_THREAD_ID``), bad page values.
+            OwnershipError: ``resource_id`` does not own a named thread.
+        """
+        thread_ids = [thread_id] if isinstance(thread_id, str) else list(thread_id)
+        if not thread_ids or any(not isinstance(t, str) or not t.strip() for t in thread_ids):
+            raise self._invalid(
+                "LIST_MESSAGES",
+                "INVALID_THREAD_ID",
+                "threadId must be a non-empty string or array of non-empty strings",
+                threadId=str(thread_id),
+            )
+        paging = paginate(page, per_page, store=self._store, operation="LIST_MESSAGES")
+        _field, direction = _order(order_by, "ASC", fields=("createdAt",))
+        where: list[sa.ColumnElement[bool]] = [
+            _M.thread_id == thread_ids[0] if len(thread_ids) == 1 else _M.thread_id.in_(thread_ids)
+        ]
+        if resource_id is not None:
+            where.append(_M.resourceId == resource_id)
+        where += self._date_bounds(date_range)
+        windows = self._include_windows(include)
+        descending = direction == "DESC"
+        with self._read("LIST_MESSAGES", threadId=", ".join(thread_ids)) as conn:
+            self._check_owner(conn, thread_ids, resource_id)
+            total = conn.execute(sa.select(sa.func.count()).select_from(MESSAGES).where(*where)).scalar_one()
+            rows: list[Sequence[Any]] = []
+            if total and paging.limit != 0:
+                ordering = (
+                    (_M.createdAt.desc(), _M.id.desc()) if descending else (_M.createdAt.asc(), _M.id.asc())
+                )
+                query = sa.select(*_MESSAGE_COLS).where(*where).order_by(*ordering)
+                if paging.limit is not None:
+                    query = query.limit(paging.limit).offset(paging.offset)
+                rows = list(conn.execute(query))
+            extra = list(conn.execute(windows)) if windows is not None else []
+        in_threads = len(rows)
+        if extra:
+            seen = {r[0] for r in rows}
+            for row in extra:
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    rows.append(row)
+                    in_threads += row[1] in thread_ids
+            rows.sort(key=lambda r: (r[6], r[0]), reverse=descending)
+        has_more = paging.limit is not None and in_threads < total and paging.has_more(total)
+        return MessagesPage(
+            messages=[_message(r) for r in rows],
+            total=total,
+            page=paging.page,
+            per_page=paging.per_page,
+            has_more=has_more,
+        )
+
+    def _date_bounds(self, date_range: Mapping[str, Any] | None) -> list[sa.ColumnElement[bool]]:
+        if not date_range:
+            return []
+        bounds: list[sa.ColumnElement[bool]] = []
+        start, end = date_range.get("start"), date_range.get("end")
+        try:
+            if start is not None:
+                exclusive = date_range.get("start_exclusive", date_range.get("startExclusive", False))
+                bounds.append(_M.createdAt > to_utc(start) if exclusive else _M.createdAt >= to_utc(start))
+            if end is not None:
+                exclusive = date_range.get("end_exclusive", date_range.get("endExclusive", False))
+                bounds.append(_M.createdAt < to_utc(end) if exclusive else _M.createdAt <= to_utc(end))
+        except (TypeError, ValueError) as exc:
+            raise self._invalid("LIST_MESSAGES", "INVALID_DATE_RANGE", f"Invalid dateRange: {exc}") from None
+        return bounds
+
+    def _include_windows(self, include: Sequence[Mapping[str, Any]] | None) -> sa.CompoundSelect[Any] | None:
+        """One ``UNION ALL`` of index-backed cursor windows, two per included message.
+
+        Each window is ``(createdAt, id) <= target`` descending or ``> target`` ascending within the
+        target's own thread, with ``LIMIT`` — an index range scan on ``(thread_id, createdAt)``, so the
+        cost does not grow with the thread's length (no numbering of the whole thread).
+        """
+        if not include:
+            return None
+        parts: list[sa.Select[Any]] = []
+        for item in include:
+            target_id = item.get("id")
+            if not isinstance(target_id, str) or not target_id:
+                raise self._invalid(
+                    "LIST_MESSAGES", "INVALID_INCLUDE", "include[].id must be a non-empty string"
+                )
+            before = _count_arg(item, "with_previous_messages", "withPreviousMessages")
+            after = _count_arg(item, "with_next_messages", "withNextMessages")
+            if before is None or after is None:
+                raise self._invalid(
+                    "LIST_MESSAGES",
+                    "INVALID_INCLUDE",
+                    "withPreviousMessages/withNextMessages must be integers >= 0",
+                )
+            # type_coerce: select the stored column itself (not the shadow-preferring read expression),
+            # so the comparison below is column-to-column and stays an index range.
+            at = sa.type_coerce(_M.createdAt, sa.Text()).label("at")
+            anchor = sa.select(_M.thread_id, at, _M.id.label("tid")).where(_M.id == target_id).subquery()
+            raw_at = anchor.c.at
+            key = sa.tuple_(_M.createdAt, _M.id)
+            prev = (
+                sa.select(*_MESSAGE_COLS)
+                .join(anchor, _M.thread_id == anchor.c.thread_id)
+                .where(key <= sa.tuple_(raw_at, anchor.c.tid))
+                .order_by(_M.createdAt.desc(), _M.id.desc())
+                .limit(before + 1)
+            )
+            parts.append(prev)
+            if after:
+                nxt = (
+                    sa.select(*_MESSAGE_COLS)
+                    .join(anchor, _M.thread_id == anchor.c.thread_id)
+                    .where(key > sa.tuple_(raw_at, anchor.c.tid))
+                    .order_by(_M.createdAt.asc(), _M.id.asc())
+                    .limit(after)
+                )
+                parts.append(nxt)
+        subqueries = [sa.select(p.subquery()) for p in parts]
+        return sa.union_all(*subqueries)
+
+    def list_messages_by_id(self, message_ids: Sequence[str]) -> list[MessageRead]:
+        """Messages by id from any threads, oldest first; unknown ids are skipped."""
+        ids = list(dict.fromkeys(message_ids))
+        if not ids:
+            return []
+        rows: list[Sequence[Any]] = []
+        with self._read("LIST_MESSAGES_BY_ID") as conn:
+            for chunk in _chunks(ids):
+                rows += conn.execute(sa.select(*_MESSAGE_COLS).where(_M.id.in_(chunk)))
+        rows.sort(key=lambda r: (r[6], r[0]))
+        return [_message(r) for r in rows]
+
+    def update_messages(self, updates: Sequence[Mapping[str, Any]]) -> list[MessageRead]:
+        """Partial updates by id: ``{"id", "content"?, "role"?, "type"?, "thread_id"?, "resource_id"?}``.
+
+        ``content`` is merged into the stored content (``metadata`` one level deep); ``thread_id``
+        moves the message. Every affected thread (old and new) gets ``updated_at = now``. Unknown ids
+        are ignored, as in Mastra. Returns the updated messages.
+
+        Raises:
+            ValidationError: an update without an id, or with a blank thread id.
+        """
+        if not updates:
+            return []
+        by_id: dict[str, Mapping[str, Any]] = {}
+        for update in updates:
+            message_id = update.get("id")
+            if not isinstance(message_id, str) or not message_id:
+                raise self._invalid("UPDATE_MESSAGES", "INVALID_MESSAGE", "Each update needs a message id")
+            by_id[message_id] = update
+        now = _now()
+        with self._write("UPDATE_MESSAGES") as conn:
+            existing: dict[str, MessageRead] = {}
+            for chunk in _chunks(list(by_id)):
+                existing.update(
+                    (r[0], _message(r))
+                    for r in conn.execute(sa.select(*_MESSAGE_COLS).where(_M.id.in_(chunk)))
+                )
+            if not existing:
+                return []
+            touched: set[str] = set()
+            for message_id, current in existing.items():
+                update = by_id[message_id]
+                values: dict[str, Any] = {}
+                if "content" in update and update["content"] is not None:
+                    values["content"] = _dumps(_merge_content(current.content, update["content"]))
+                for key, column in (
+                    ("role", "role"),
+                    ("type", "type"),
+                    ("resource_id", "resourceId"),
+                    ("resourceId", "resourceId"),
+                    ("thread_id", "thread_id"),
+                    ("threadId", "thread_id"),
+                ):
+                    if update.get(key) is not None:
+                        values[column] = update[key]
+                if "thread_id" in values:
+                    self._thread_id(values["thread_id"], "UPDATE_MESSAGES")
+                    touched.add(values["thread_id"])
+                touched.add(current.thread_id)
+                if values:
+                    conn.execute(sa.update(MESSAGES).where(_M.id == message_id).values(values))
+            self._touch_threads(conn, touched, now)
+            rows = [
+                r
+                for chunk in _chunks(list(existing))
+                for r in conn.execute(sa.select(*_MESSAGE_COLS).where(_M.id.in_(chunk)))
+            ]
+        rows.sort(key=lambda r: (r[6], r[0]))
+        return [_message(r) for r in rows]
+
+    def delete_messages(self, message_ids: Sequence[str]) -> None:
+        """Delete messages by id in one transaction; bumps their threads' ``updated_at``.
+
+        Unknown ids are ignored; an empty list does nothing.
+        """
+        ids = list(dict.fromkeys(message_ids))
+        if not ids:
+            return
+        with self._write("DELETE_MESSAGES", messageIds=", ".join(ids[:20])) as conn:
+            threads: set[str] = set()
+            for chunk in _chunks(ids):
+                threads.update(
+                    conn.execute(sa.select(_M.thread_id).where(_M.id.in_(chunk)).distinct()).scalars()
+                )
+                conn.execute(sa.delete(MESSAGES).where(_M.id.in_(chunk)))
+            self._touch_threads(conn, threads, _now())
+
+    # --- resources (working memory) ------------------------------------------------------------
+
+    def get_resource_by_id(self, resource_id: str) -> ResourceRead | None:
+        """The resource's working memory and metadata, or ``None``."""
+        with self._read("GET_RESOURCE_BY_ID", resourceId=resource_id) as conn:
+            row = conn.execute(sa.select(*_RESOURCE_COLS).where(_R.id == resource_id)).first()
+        return None if row is None else _resource(row)
+
+    def save_resource(self, resource: ResourceRead | Mapping[str, Any]) -> ResourceRead:
+        """Create or replace a resource. Timestamps default to now.
+
+        Raises:
+            ValidationError: missing/blank id.
+        """
+        data = dict(resource.model_dump() if isinstance(resource, ResourceRead) else resource)
+        now = _now()
+        data.setdefault("created_at", data.pop("createdAt", None) or now)
+        data.setdefault("updated_at", data.pop("updatedAt", None) or data["created_at"])
+        try:
+            model = ResourceRead.model_validate(data)
+        except PydanticValidationError as exc:
+            raise self._invalid("SAVE_RESOURCE", "INVALID_RESOURCE", _errors(exc)) from None
+        if not model.id.strip():
+            raise self._invalid("SAVE_RESOURCE", "INVALID_RESOURCE", "resource id must be a non-empty string")
+        row = self._backend.row(
+            RESOURCES,
+            {
+                "id": model.id,
+                "workingMemory": model.working_memory,
+                "metadata": model.metadata,
+                "createdAt": model.created_at,
+                "updatedAt": model.updated_at,
+            },
+        )
+        stmt = self._backend.insert(RESOURCES).values(row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_R.id], set_={k: stmt.excluded[k] for k in row if k != "id"}
+        )
+        with self._write("SAVE_RESOURCE", resourceId=model.id) as conn:
+            conn.execute(stmt)
+        return model
+
+    def update_resource(
+        self,
+        resource_id: str,
+        *,
+        working_memory: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> ResourceRead:
+        """Replace working memory (if given) and shallow-merge metadata; creates a missing resource.
+
+        Raises:
+            ValidationError: blank ``resource_id``.
+        """
+        if not isinstance(resource_id, str) or not resource_id.strip():
+            raise self._invalid(
+                "UPDATE_RESOURCE", "INVALID_RESOURCE", "resourceId must be a non-empty string"
+            )
+        now = _now()
+        with self._write("UPDATE_RESOURCE", resourceId=resource_id) as conn:
+            row = conn.execute(sa.select(*_RESOURCE_COLS).where(_R.id == resource_id)).first()
+            if row is None:
+                created = ResourceRead(
+                    id=resource_id,
+                    working_memory=working_memory,
+                    metadata=dict(metadata or {}),
+                    created_at=now,
+                    updated_at=now,
+                )
+                conn.execute(
+                    sa.insert(RESOURCES).values(
+                        self._backend.row(
+                            RESOURCES,
+                            {
+                                "id": resource_id,
+                                "workingMemory": working_memory,
+                                "metadata": created.metadata,
+                                "createdAt": now,
+                                "updatedAt": now,
+                            },
+                        )
+                    )
+                )
+                return created
+            current = _resource(row)
+            values: dict[str, Any] = {"updatedAt": now}
+            if working_memory is not None:
+                values["workingMemory"] = working_memory
+            merged = current.metadata
+            if metadata is not None:
+                merged = {**(current.metadata or {}), **dict(metadata)}
+                values["metadata"] = merged
+            conn.execute(
+                sa.update(RESOURCES).where(_R.id == resource_id).values(self._backend.row(RESOURCES, values))
+            )
+        return current.model_copy(
+            update={
+                "working_memory": current.working_memory if working_memory is None else working_memory,
+                "metadata": merged,
+                "updated_at": now,
+            }
+        )
+
+    # --- clone --------------------------------------------------------------------------------
+
+    def clone_thread(
+        self,
+        source_thread_id: str,
+        *,
+        new_thread_id: str | None = None,
+        resource_id: str | None = None,
+        title: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        message_limit: int | None = None,
+        message_filter: Mapping[str, Any] | None = None,
+    ) -> CloneResult:
+        """Copy a thread and (some of) its messages under a new id, in one transaction.
+
+        ``resource_id`` names the clone's owner (default: the source's) and the cloned messages take it
+        (Mastra semantics; not an ownership check). ``message_limit`` keeps the most recent N;
+        ``message_filter`` is ``{"start_date", "end_date", "message_ids"}``. Messages get new ids and
+        keep their ``created_at``. The clone's metadata is ``metadata`` plus
+        ``clone: {sourceThreadId, clonedAt, lastMessageId}``; its title defaults to
+        ``"Clone of <source title>"``.
+
+        Raises:
+            NotFoundError: no source thread (``…_CLONE_THREAD_SOURCE_NOT_FOUND``).
+            ConflictError: ``new_thread_id`` exists (``…_CLONE_THREAD_THREAD_EXISTS``).
+            ValidationError: a negative ``message_limit`` or blank ids.
+        """
+        self._thread_id(source_thread_id, "CLONE_THREAD")
+        new_id = new_thread_id if new_thread_id is not None else str(uuid.uuid4())
+        self._thread_id(new_id, "CLONE_THREAD")
+        if message_limit is not None and (isinstance(message_limit, bool) or message_limit < 0):
+            raise self._invalid(
+                "CLONE_THREAD", "INVALID_MESSAGE_LIMIT", "messageLimit must be an integer >= 0"
+            )
+        where: list[sa.ColumnElement[bool]] = [_M.thread_id == source_thread_id]
+        flt = message_filter or {}
+        start = flt.get("start_date", flt.get("startDate"))
+        end = flt.get("end_date", flt.get("endDate"))
+        ids = flt.get("message_ids", flt.get("messageIds"))
+        if start is not None:
+            where.append(_M.createdAt >= to_utc(start))
+        if end is not None:
+            where.append(_M.createdAt <= to_utc(end))
+        if ids is not None:
+            where.append(_M.id.in_(list(ids)))
+        now = _now()
+        with self._write("CLONE_THREAD", sourceThreadId=source_thread_id) as conn:
+            row = conn.execute(sa.select(*_THREAD_COLS).where(_T.id == source_thread_id)).first()
+            if row is None:
+                raise NotFoundError(
+                    error_id(self._store, "CLONE_THREAD", "SOURCE_NOT_FOUND"),
+                    f"Source thread with id {source_thread_id} not found",
+                    details={"sourceThreadId": source_thread_id},
+                )
+            if conn.execute(sa.select(_T.id).where(_T.id == new_id)).first() is not None:
+                raise ConflictError(
+                    error_id(self._store, "CLONE_THREAD", "THREAD_EXISTS"),
+                    f"Thread with id {new_id} already exists",
+                    details={"threadId": new_id},
+                )
+            source = _thread(row)
+            query = sa.select(*_MESSAGE_COLS).where(*where)
+            if message_limit is not None:
+                query = query.order_by(_M.createdAt.desc(), _M.id.desc()).limit(message_limit)
+            picked = sorted(conn.execute(query), key=lambda r: (r[6], r[0]))
+            owner = resource_id or source.resource_id
+            clone_info: dict[str, Any] = {"sourceThreadId": source_thread_id, "clonedAt": format_iso_ms(now)}
+            if picked:
+                clone_info["lastMessageId"] = picked[-1][0]
+            thread = ThreadRead(
+                id=new_id,
+                resource_id=owner,
+                title=title if title is not None else (f"Clone of {source.title}" if source.title else ""),
+                metadata={**dict(metadata or {}), "clone": clone_info},
+                created_at=now,
+                updated_at=now,
+            )
+            conn.execute(
+                sa.insert(THREADS).values(
+                    self._backend.row(
+                        THREADS,
+                        {
+                            "id": thread.id,
+                            "resourceId": owner,
+                            "title": thread.title,
+                            "metadata": thread.metadata,
+                            "createdAt": now,
+                            "updatedAt": now,
+                        },
+                    )
+                )
+            )
+            copies = [
+                MessageRead.model_construct(
+                    id=str(uuid.uuid4()),
+                    thread_id=new_id,
+                    resource_id=owner,
+                    role=r[3],
+                    type=r[4] or "v2",
+                    content=_content(r[5], r[4]),
+                    created_at=r[6],
+                )
+                for r in picked
+            ]
+            if copies:
+                conn.execute(
+                    sa.insert(MESSAGES),
+                    [
+                        self._backend.row(
+                            MESSAGES,
+                            {
+                                "id": c.id,
+                                "thread_id": new_id,
+                                "content": raw[5],
+                                "role": c.role,
+                                "type": c.type,
+                                "createdAt": c.created_at,
+                                "resourceId": owner,
+                            },
+                        )
+                        for c, raw in zip(copies, picked, strict=True)
+                    ],
+                )
+        return CloneResult(thread=thread, cloned_messages=copies)
+
+
+def _order(
+    value: Mapping[str, Any] | None,
+    default: Literal["ASC", "DESC"],
+    fields: tuple[str, ...] = ("createdAt", "updatedAt"),
+) -> tuple[str, Literal["ASC", "DESC"]]:
+    return order_by(value, default_direction=default, fields=fields)
+
+
+def _count_arg(item: Mapping[str, Any], snake: str, camel: str) -> int | None:
+    value = item.get(snake, item.get(camel, 0)) or 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _merge_content(current: dict[str, Any] | str, update: Any) -> dict[str, Any] | str:
+    """Mastra's ``{...old, ...new}`` with ``metadata`` merged one level deep."""
+    if not isinstance(update, Mapping):
+        return cast(dict[str, Any] | str, update)
+    base = dict(current) if isinstance(current, dict) else {"format": 2, "parts": [], "content": current}
+    merged = {**base, **dict(update)}
+    old_meta, new_meta = base.get("metadata"), update.get("metadata")
+    if isinstance(old_meta, Mapping) and isinstance(new_meta, Mapping):
+        merged["metadata"] = {**old_meta, **new_meta}
+    return merged
+
+
+def _errors(exc: PydanticValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
