@@ -208,7 +208,8 @@ class MemoryRepository:
     def _ownership_error(self, thread_id: str, owner: str, resource_id: str) -> OwnershipError:
         return OwnershipError(
             error_id(self._store, "CHECK_THREAD_OWNER", "FORBIDDEN"),
-            f"Thread with id {thread_id} is for resource with id {owner} but resource {resource_id} was queried.",
+            f"Thread with id {thread_id} is for resource with id {owner} "
+            f"but resource {resource_id} was queried.",
             details={"threadId": thread_id, "resourceId": resource_id, "ownerResourceId": owner},
         )
 
