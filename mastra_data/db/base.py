@@ -14,10 +14,10 @@ Mastra's two stores do not create identical tables, and compatibility means matc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
@@ -31,6 +31,7 @@ __all__ = (
     "MastraModel",
     "column",
     "shadow_timestamps",
+    "trusted",
 )
 
 # PostgreSQL's own default names, so constraints we create match those Mastra's init() looks for.
@@ -47,6 +48,8 @@ PG_ONLY = "mastra_data.pg_only"
 
 NULLABLE_ON_LIBSQL = "mastra_data.nullable_on_libsql"
 """``Column.info`` key: ``NOT NULL`` on PostgreSQL, nullable on libSQL (as Mastra creates it)."""
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 mastra_registry = registry(metadata=sa.MetaData(naming_convention=NAMING_CONVENTION))
 
@@ -103,3 +106,18 @@ def shadow_timestamps(*models: type[SQLModel]) -> None:
                         info={PG_ONLY: True},
                     )
                 )
+
+
+def trusted(cls: type[ModelT], values: dict[str, Any]) -> ModelT:
+    """Build a model from values the repository produced itself, skipping validation.
+
+    For rows just read from the database (already typed by the column types): about 1.4 µs an object
+    against 4 to 6 µs for ``model_construct``/``model_validate``, which matters when a page holds
+    dozens of messages. ``values`` must hold every field, already valid; it is used as is.
+    """
+    obj = object.__new__(cls)  # not cls.__new__: SQLModel's only presets the attributes set below
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj

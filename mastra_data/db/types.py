@@ -54,6 +54,8 @@ def to_utc(value: datetime | str) -> datetime:
     Naive datetimes are taken to be UTC already (what Mastra stores and what ``datetime.utcnow()``
     gives); aware ones are converted.
     """
+    if type(value) is datetime and value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # already canonical: the common case on hot paths
     if isinstance(value, str):
         value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -76,7 +78,12 @@ def format_iso_ms(value: datetime) -> str:
 
 def _parse_stored(value: str | datetime) -> datetime:
     # Mastra writes toISOString(); its libSQL ALTER TABLE defaults write CURRENT_TIMESTAMP
-    # ("YYYY-MM-DD HH:MM:SS"); both mean UTC.
+    # ("YYYY-MM-DD HH:MM:SS"); both mean UTC. fromisoformat reads both (and "Z") directly.
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return to_utc(value)
     return to_utc(value)
 
 

@@ -11,6 +11,7 @@ zone are taken to be UTC everywhere.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.engine import Connection, Engine
 
+from mastra_data.db.base import trusted
 from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
 from mastra_data.db.expressions import json_field_equals
 from mastra_data.db.types import format_iso_ms, to_utc
@@ -64,6 +66,40 @@ MessageInput = MessageRead | Mapping[str, Any]
 ThreadInput = ThreadRead | Mapping[str, Any]
 
 
+@functools.lru_cache(maxsize=128)
+def _message_queries(
+    multi: bool, by_resource: bool, start: str | None, end: str | None, descending: bool, limited: bool
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """(COUNT, page) statements of ``list_messages`` for one query shape, with bind parameters.
+
+    Built once per shape so that hot reads skip statement construction and cache-key generation;
+    the values (``tid``/``tids``, ``rid``, ``start``, ``end``, ``lim``, ``off``) are bound per call.
+    """
+    where: list[sa.ColumnElement[bool]] = [
+        _M.thread_id.in_(sa.bindparam("tids", expanding=True))
+        if multi
+        else _M.thread_id == sa.bindparam("tid")
+    ]
+    if by_resource:
+        where.append(_M.resourceId == sa.bindparam("rid"))
+    if start is not None:
+        where.append(
+            _M.createdAt > sa.bindparam("start") if start == "gt" else _M.createdAt >= sa.bindparam("start")
+        )
+    if end is not None:
+        where.append(
+            _M.createdAt < sa.bindparam("end") if end == "lt" else _M.createdAt <= sa.bindparam("end")
+        )
+    ordering = (_M.createdAt.desc(), _M.id.desc()) if descending else (_M.createdAt.asc(), _M.id.asc())
+    count = sa.select(sa.func.count()).select_from(MESSAGES).where(*where)
+    page = sa.select(*_MESSAGE_COLS).where(*where).order_by(*ordering)
+    if limited:
+        page = page.limit(sa.bindparam("lim", type_=sa.Integer())).offset(
+            sa.bindparam("off", type_=sa.Integer())
+        )
+    return count, page
+
+
 def _now() -> datetime:
     return to_utc(datetime.now(UTC))
 
@@ -78,14 +114,29 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _thread(row: Sequence[Any]) -> ThreadRead:
-    return ThreadRead.model_construct(
-        id=row[0], resource_id=row[1], title=row[2], metadata=row[3], created_at=row[4], updated_at=row[5]
+    return trusted(
+        ThreadRead,
+        {
+            "id": row[0],
+            "resource_id": row[1],
+            "title": row[2],
+            "metadata": row[3],
+            "created_at": row[4],
+            "updated_at": row[5],
+        },
     )
 
 
 def _resource(row: Sequence[Any]) -> ResourceRead:
-    return ResourceRead.model_construct(
-        id=row[0], working_memory=row[1], metadata=row[2], created_at=row[3], updated_at=row[4]
+    return trusted(
+        ResourceRead,
+        {
+            "id": row[0],
+            "working_memory": row[1],
+            "metadata": row[2],
+            "created_at": row[3],
+            "updated_at": row[4],
+        },
     )
 
 
@@ -137,14 +188,17 @@ def _content(raw: str, kind: str) -> dict[str, Any] | str:
 
 
 def _message(row: Sequence[Any]) -> MessageRead:
-    return MessageRead.model_construct(
-        id=row[0],
-        thread_id=row[1],
-        resource_id=row[2],
-        role=row[3],
-        type=row[4],
-        content=_content(row[5], row[4]),
-        created_at=row[6],
+    return trusted(
+        MessageRead,
+        {
+            "id": row[0],
+            "thread_id": row[1],
+            "resource_id": row[2],
+            "role": row[3],
+            "type": row[4],
+            "content": _content(row[5], row[4]),
+            "created_at": row[6],
+        },
     )
 
 
@@ -159,6 +213,18 @@ class MemoryRepository:
         self._engine = engine
         self._backend: Backend = backend_for(engine)
         self._store = self._backend.store
+        # Hot statements are built once: building an upsert's ``excluded`` alias or a fresh UPDATE per
+        # call costs more than executing it.
+        insert = self._backend.insert(MESSAGES)
+        self._upsert_messages = insert.on_conflict_do_update(
+            index_elements=[_M.id],
+            set_={k: insert.excluded[k] for k in ("thread_id", "content", "role", "type", "resourceId")},
+        )
+        self._touch = (
+            sa.update(THREADS)
+            .where(_T.id == sa.bindparam("tid"))
+            .values({k: sa.bindparam(f"v_{k}") for k in self._backend.row(THREADS, {"updatedAt": None})})
+        )
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -214,13 +280,11 @@ class MemoryRepository:
         )
 
     def _touch_threads(self, conn: Connection, thread_ids: Iterable[str], when: datetime) -> None:
-        ids = sorted(set(thread_ids))
-        for chunk in _chunks(ids):
-            conn.execute(
-                sa.update(THREADS)
-                .where(_T.id.in_(chunk))
-                .values(self._backend.row(THREADS, {"updatedAt": when}))
-            )
+        """``updatedAt = when`` on the given threads (their Z shadow too on PostgreSQL)."""
+        values = {f"v_{k}": v for k, v in self._backend.row(THREADS, {"updatedAt": when}).items()}
+        ids = sorted(set(thread_ids))  # sorted: concurrent writers lock rows in the same order
+        if ids:
+            conn.execute(self._touch, [{**values, "tid": tid} for tid in ids])
 
     # --- threads ------------------------------------------------------------------------------
 
@@ -366,7 +430,7 @@ class MemoryRepository:
                 query = sa.select(*_THREAD_COLS).where(*where).order_by(*ordering)
                 if paging.limit is not None:
                     query = query.limit(paging.limit).offset(paging.offset)
-                rows = list(conn.execute(query))
+                rows = list(conn.execute(query).all())
         return ThreadsPage(
             threads=[_thread(r) for r in rows],
             total=total,
@@ -407,23 +471,22 @@ class MemoryRepository:
             )
             for m in models
         ]
-        stmt = self._backend.insert(MESSAGES)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_M.id],
-            set_={k: stmt.excluded[k] for k in ("thread_id", "content", "role", "type", "resourceId")},
-        )
         with self._write("SAVE_MESSAGES", threadId=models[0].thread_id) as conn:
-            conn.execute(stmt, rows)
+            conn.execute(self._upsert_messages, rows)
             self._touch_threads(conn, (m.thread_id for m in models), now)
         return models
 
     def _validate_message(self, message: MessageInput, now: datetime) -> MessageRead:
-        data = dict(message.model_dump() if isinstance(message, MessageRead) else message)
-        thread_id = data.get("thread_id", data.get("threadId"))
-        resource_id = data.get("resource_id", data.get("resourceId"))
+        """Check one input message by hand (a pydantic round per message would cost more than its
+        INSERT) and return it as a :class:`MessageRead` with defaults filled in."""
+        data = message.__dict__ if isinstance(message, MessageRead) else message
+        get = data.get
+        message_id = get("id") or str(uuid.uuid4())
+        thread_id = get("thread_id", get("threadId"))
+        resource_id = get("resource_id", get("resourceId"))
         if not isinstance(thread_id, str) or not thread_id.strip():
             raise self._invalid(
-                "SAVE_MESSAGES", "INVALID_MESSAGE", "Thread ID is required", messageId=str(data.get("id"))
+                "SAVE_MESSAGES", "INVALID_MESSAGE", "Thread ID is required", messageId=str(message_id)
             )
         if not isinstance(resource_id, str) or not resource_id.strip():
             raise self._invalid(
@@ -431,20 +494,43 @@ class MemoryRepository:
                 "INVALID_MESSAGE",
                 "Expected to find a resourceId for message, but couldn't find one. "
                 "An unexpected error has occurred.",
-                messageId=str(data.get("id")),
+                messageId=str(message_id),
             )
-        if not data.get("id"):
-            data["id"] = str(uuid.uuid4())
-        if data.get("created_at", data.get("createdAt")) is None:
-            data["created_at"] = now
-        if data.get("type") is None:
-            data["type"] = "v2"
-        try:
-            return MessageRead.model_validate(data)
-        except PydanticValidationError as exc:
+        role, content, kind = get("role"), get("content"), get("type") or "v2"
+        created = get("created_at", get("createdAt"))
+        problem = None
+        if not isinstance(message_id, str):
+            problem = "id must be a string"
+        elif not isinstance(role, str) or not role:
+            problem = "role must be a non-empty string"
+        elif not isinstance(content, dict | str):
+            problem = "content must be a dict (Mastra v2 content) or a string"
+        elif not isinstance(kind, str):
+            problem = "type must be a string"
+        else:
+            try:
+                created = now if created is None else to_utc(created)
+            except (TypeError, ValueError, AttributeError):
+                problem = f"createdAt is not a datetime or ISO-8601 string: {created!r}"
+        if problem is not None:
             raise self._invalid(
-                "SAVE_MESSAGES", "INVALID_MESSAGE", f"Invalid message {data.get('id')}: {_errors(exc)}"
-            ) from None
+                "SAVE_MESSAGES",
+                "INVALID_MESSAGE",
+                f"Invalid message {message_id}: {problem}",
+                messageId=str(message_id),
+            )
+        return trusted(
+            MessageRead,
+            {
+                "id": message_id,
+                "thread_id": thread_id,
+                "resource_id": resource_id,
+                "role": role,
+                "type": kind,
+                "content": content,
+                "created_at": created,
+            },
+        )
 
     def list_messages(
         self,
@@ -483,27 +569,29 @@ class MemoryRepository:
             )
         paging = paginate(page, per_page, store=self._store, operation="LIST_MESSAGES")
         _field, direction = _order(order_by, "ASC", fields=("createdAt",))
-        where: list[sa.ColumnElement[bool]] = [
-            _M.thread_id == thread_ids[0] if len(thread_ids) == 1 else _M.thread_id.in_(thread_ids)
-        ]
-        if resource_id is not None:
-            where.append(_M.resourceId == resource_id)
-        where += self._date_bounds(date_range)
-        windows = self._include_windows(include)
         descending = direction == "DESC"
+        params: dict[str, Any] = {"tids": thread_ids} if len(thread_ids) > 1 else {"tid": thread_ids[0]}
+        if resource_id is not None:
+            params["rid"] = resource_id
+        start_op, end_op = self._date_bounds(date_range, params)
+        count_query, page_query = _message_queries(
+            len(thread_ids) > 1,
+            resource_id is not None,
+            start_op,
+            end_op,
+            descending,
+            paging.limit is not None,
+        )
+        if paging.limit is not None:
+            params["lim"], params["off"] = paging.limit, paging.offset
+        windows = self._include_windows(include)
         with self._read("LIST_MESSAGES", threadId=", ".join(thread_ids)) as conn:
             self._check_owner(conn, thread_ids, resource_id)
-            total = conn.execute(sa.select(sa.func.count()).select_from(MESSAGES).where(*where)).scalar_one()
+            total = conn.execute(count_query, params).scalar_one()
             rows: list[Sequence[Any]] = []
             if total and paging.limit != 0:
-                ordering = (
-                    (_M.createdAt.desc(), _M.id.desc()) if descending else (_M.createdAt.asc(), _M.id.asc())
-                )
-                query = sa.select(*_MESSAGE_COLS).where(*where).order_by(*ordering)
-                if paging.limit is not None:
-                    query = query.limit(paging.limit).offset(paging.offset)
-                rows = list(conn.execute(query))
-            extra = list(conn.execute(windows)) if windows is not None else []
+                rows = list(conn.execute(page_query, params).all())
+            extra = list(conn.execute(windows).all()) if windows is not None else []
         in_threads = len(rows)
         if extra:
             seen = {r[0] for r in rows}
@@ -522,21 +610,30 @@ class MemoryRepository:
             has_more=has_more,
         )
 
-    def _date_bounds(self, date_range: Mapping[str, Any] | None) -> list[sa.ColumnElement[bool]]:
+    def _date_bounds(
+        self, date_range: Mapping[str, Any] | None, params: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """Put ``date_range``'s bounds into ``params``; return their operators (``ge``/``gt``, ``le``/``lt``).
+
+        Raises:
+            ValidationError: a bound that is not a datetime or an ISO-8601 string.
+        """
         if not date_range:
-            return []
-        bounds: list[sa.ColumnElement[bool]] = []
+            return None, None
+        start_op = end_op = None
         start, end = date_range.get("start"), date_range.get("end")
         try:
             if start is not None:
-                exclusive = date_range.get("start_exclusive", date_range.get("startExclusive", False))
-                bounds.append(_M.createdAt > to_utc(start) if exclusive else _M.createdAt >= to_utc(start))
+                params["start"] = to_utc(start)
+                start_op = (
+                    "gt" if date_range.get("start_exclusive", date_range.get("startExclusive")) else "ge"
+                )
             if end is not None:
-                exclusive = date_range.get("end_exclusive", date_range.get("endExclusive", False))
-                bounds.append(_M.createdAt < to_utc(end) if exclusive else _M.createdAt <= to_utc(end))
-        except (TypeError, ValueError) as exc:
+                params["end"] = to_utc(end)
+                end_op = "lt" if date_range.get("end_exclusive", date_range.get("endExclusive")) else "le"
+        except (TypeError, ValueError, AttributeError) as exc:
             raise self._invalid("LIST_MESSAGES", "INVALID_DATE_RANGE", f"Invalid dateRange: {exc}") from None
-        return bounds
+        return start_op, end_op
 
     def _include_windows(self, include: Sequence[Mapping[str, Any]] | None) -> sa.CompoundSelect[Any] | None:
         """One ``UNION ALL`` of index-backed cursor windows, two per included message.
