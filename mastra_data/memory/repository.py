@@ -100,6 +100,23 @@ def _message_queries(
     return count, page
 
 
+@functools.lru_cache(maxsize=32)
+def _thread_queries(
+    by_resource: bool, field: str, descending: bool, limited: bool
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """(COUNT, page) statements of ``list_threads`` without metadata filters, per shape (see above)."""
+    where = [_T.resourceId == sa.bindparam("rid")] if by_resource else []
+    sort = _T[field]
+    ordering = (sort.desc(), _T.id.desc()) if descending else (sort.asc(), _T.id.asc())
+    count = sa.select(sa.func.count()).select_from(THREADS).where(*where)
+    page = sa.select(*_THREAD_COLS).where(*where).order_by(*ordering)
+    if limited:
+        page = page.limit(sa.bindparam("lim", type_=sa.Integer())).offset(
+            sa.bindparam("off", type_=sa.Integer())
+        )
+    return count, page
+
+
 def _now() -> datetime:
     return to_utc(datetime.now(UTC))
 
@@ -417,20 +434,21 @@ class MemoryRepository:
         paging = paginate(page, per_page, store=self._store, operation="LIST_THREADS")
         pairs = metadata_filter(metadata, store=self._store, operation="LIST_THREADS")
         field, direction = _order(order_by, "DESC")
-        where: list[sa.ColumnElement[bool]] = []
-        if resource_id is not None:
-            where.append(_T.resourceId == resource_id)
-        where += [json_field_equals(_T.metadata, key, value) for key, value in pairs]
-        sort_col = _T[field]
-        ordering = (sort_col.desc(), _T.id.desc()) if direction == "DESC" else (sort_col.asc(), _T.id.asc())
+        limited = paging.limit is not None
+        count_query, page_query = _thread_queries(
+            resource_id is not None, field, direction == "DESC", limited
+        )
+        if pairs:  # metadata filters vary in keys and value types: no cached shape
+            filters = [json_field_equals(_T.metadata, key, value) for key, value in pairs]
+            count_query, page_query = count_query.where(*filters), page_query.where(*filters)
+        params: dict[str, Any] = {"rid": resource_id} if resource_id is not None else {}
+        if limited:
+            params["lim"], params["off"] = paging.limit, paging.offset
         with self._read("LIST_THREADS") as conn:
-            total = conn.execute(sa.select(sa.func.count()).select_from(THREADS).where(*where)).scalar_one()
+            total = conn.execute(count_query, params).scalar_one()
             rows: list[Sequence[Any]] = []
             if total and paging.limit != 0:
-                query = sa.select(*_THREAD_COLS).where(*where).order_by(*ordering)
-                if paging.limit is not None:
-                    query = query.limit(paging.limit).offset(paging.offset)
-                rows = list(conn.execute(query).all())
+                rows = list(conn.execute(page_query, params).all())
         return ThreadsPage(
             threads=[_thread(r) for r in rows],
             total=total,
