@@ -54,6 +54,9 @@ class StorageSettings(BaseSettings):
     pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections kept open.")
     max_overflow: int = Field(default=10, ge=0, description="PostgreSQL connections beyond pool_size.")
     connect_timeout: int = Field(default=10, ge=1, description="PostgreSQL connect timeout, seconds.")
+    pool_recycle: int = Field(
+        default=1800, ge=-1, description="Reconnect pooled connections older than this (s)."
+    )
 
     @field_validator(
         "url",

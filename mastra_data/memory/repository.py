@@ -247,7 +247,10 @@ class MemoryRepository:
 
     @contextmanager
     def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
-        with translate_db_errors(self._store, operation, **details), self._engine.connect() as conn:
+        with (
+            translate_db_errors(self._store, operation, **details),
+            self._engine.connect().execution_options(**self._backend.read_options) as conn,
+        ):
             yield conn
 
     @contextmanager
@@ -473,7 +476,9 @@ class MemoryRepository:
         if not messages:
             return []
         now = _now()
-        models = [self._validate_message(m, now) for m in messages]
+        # Last occurrence of an id wins (as sequential upserts would); one multi-row upsert must not
+        # name the same row twice.
+        models = list({m.id: m for m in (self._validate_message(m, now) for m in messages)}.values())
         rows = [
             self._backend.row(
                 MESSAGES,

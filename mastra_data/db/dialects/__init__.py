@@ -43,6 +43,8 @@ class Backend(ABC):
     store: ClassVar[str]
     #: URL schemes (before ``:``) this backend accepts from users.
     schemes: ClassVar[tuple[str, ...]]
+    #: Execution options for read-only work (see :meth:`read`).
+    read_options: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     @abstractmethod

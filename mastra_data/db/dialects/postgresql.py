@@ -29,6 +29,8 @@ class PostgresBackend(Backend):
     dialect_name = "postgresql"
     store = "PG"
     schemes: ClassVar[tuple[str, ...]] = ("postgresql+psycopg", "postgresql", "postgres")
+    # Reads need no transaction: autocommit saves the BEGIN and the ROLLBACK-on-return round trips.
+    read_options: ClassVar[dict[str, Any]] = {"isolation_level": "AUTOCOMMIT"}
 
     @classmethod
     def normalize_url(cls, raw: str) -> str:
@@ -39,15 +41,18 @@ class PostgresBackend(Backend):
         return text
 
     def create_engine(self, url: URL, settings: StorageSettings) -> Engine:
-        return sa.create_engine(
+        engine = sa.create_engine(
             url,
             echo=settings.echo,
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
-            # A pooled connection can die with a server restart or an idle timeout in a proxy.
-            pool_pre_ping=True,
+            # No pre-ping: it is a round trip on every checkout (0.1-0.4 ms, as much as a whole indexed
+            # read). Connections are recycled before typical server/proxy idle timeouts instead, and a
+            # connection that dies anyway is invalidated by SQLAlchemy on its first error.
+            pool_recycle=settings.pool_recycle,
             connect_args={"connect_timeout": settings.connect_timeout},
         )
+        return engine
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)
