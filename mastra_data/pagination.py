@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,8 +118,19 @@ def metadata_filter(
             (id ``…_INVALID_METADATA_VALUE``).
     """
     pairs: list[tuple[str, str | int | float | bool | None]] = []
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ValidationError(
+            error_id(store, operation, "INVALID_METADATA_VALUE"),
+            f"metadata filter must be an object (mapping), got {type(metadata).__name__}",
+        )
     for key, value in (metadata or {}).items():
         validate_metadata_key(key, store=store, operation=operation)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(
+                error_id(store, operation, "INVALID_METADATA_VALUE"),
+                f'Metadata filter value for key "{key}" must be a finite number, got {value}',
+                details={"key": key},
+            )
         if value is not None and not isinstance(value, str | int | float | bool):
             kind = "array" if isinstance(value, list | tuple) else type(value).__name__
             raise ValidationError(

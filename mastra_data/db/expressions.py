@@ -1,5 +1,7 @@
 """SQL constructs whose text differs by dialect, each with a failing default compiler.
 
+``in_ids(col, name)``: ``col`` is in a list of ids bound as one parameter (see :func:`in_ids`).
+
 ``json_field_equals(col, key, value)``: the JSON document in ``col`` has ``key`` equal to the scalar
 ``value``, compared type-strictly (``"3"`` is not ``3``, ``true`` is not ``1``); ``None`` matches an
 explicit ``null`` or a missing key. Same meaning on both backends:
@@ -15,11 +17,12 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ("json_field_equals",)
+__all__ = ("IdList", "in_ids", "json_field_equals")
 
 Scalar = str | int | float | bool | None
 
@@ -72,3 +75,55 @@ def _compile_sqlite(element: _JsonFieldEquals, compiler: SQLCompiler, **kw: Any)
     bound = compiler.process(sa.bindparam(None, value), **kw)
     kinds = "'text'" if isinstance(value, str) else "'integer', 'real'"
     return f"({json_type} IN ({kinds}) AND json_extract({col}, {path}) = {bound})"
+
+
+class IdList(sa.types.TypeDecorator[list[str]]):
+    """A list of ids bound as ONE parameter: a JSON array on SQLite, a ``text[]`` on PostgreSQL."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.engine.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(sa.Text()))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: list[str] | None, dialect: sa.engine.Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return json.dumps(list(value))
+
+
+class _InIds(ColumnElement[bool]):
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: ColumnElement[Any], param: sa.BindParameter[Any]) -> None:
+        self.column = column
+        self.param = param
+
+
+def in_ids(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``column`` is one of the ids bound to ``name`` (a list, any length, one bound parameter).
+
+    Unlike an expanding ``IN``, the statement text does not depend on the number of ids and there is
+    no limit on bound variables. PostgreSQL seeks the index per id; SQLite cannot estimate the list's
+    size and scans the index instead, so use it for lists too long for an expanding ``IN``.
+    """
+    return _InIds(column, sa.bindparam(name, type_=IdList()))
+
+
+@compiles(_InIds)
+def _compile_in_ids_default(element: _InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    raise NotImplementedError(f"in_ids is not implemented for {compiler.dialect.name}")
+
+
+@compiles(_InIds, "postgresql")
+def _compile_in_ids_pg(element: _InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.param, **kw)})"
+
+
+@compiles(_InIds, "sqlite")
+def _compile_in_ids_sqlite(element: _InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, param = compiler.process(element.column, **kw), compiler.process(element.param, **kw)
+    return f"{column} IN (SELECT value FROM json_each({param}))"

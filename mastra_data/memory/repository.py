@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.base import trusted
 from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
-from mastra_data.db.expressions import json_field_equals
+from mastra_data.db.expressions import in_ids, json_field_equals
 from mastra_data.db.types import format_iso_ms, to_utc
 from mastra_data.errors import (
     ConflictError,
@@ -47,6 +47,7 @@ from mastra_data.memory.models import (
     ThreadsPage,
 )
 from mastra_data.pagination import metadata_filter, order_by, paginate
+from mastra_data.validation import Checker
 
 __all__ = ("MemoryRepository",)
 
@@ -61,25 +62,44 @@ _RESOURCE_COLS = (_R.id, _R.workingMemory, _R.metadata, _R.createdAt, _R.updated
 
 # Bound parameters per statement stay far below SQLite's 32766 and PG's 65535.
 _CHUNK = 500
+_WINDOWS_PER_STATEMENT = 100  # two SELECTs each; SQLite allows 500 terms in one compound SELECT
+# update_messages: accepted keys (either spelling) -> column
+_UPDATABLE = (
+    ("role", "role"),
+    ("type", "type"),
+    ("resource_id", "resourceId"),
+    ("resourceId", "resourceId"),
+    ("thread_id", "thread_id"),
+    ("threadId", "thread_id"),
+)
 
 MessageInput = MessageRead | Mapping[str, Any]
 ThreadInput = ThreadRead | Mapping[str, Any]
 
 
+def _thread_filter(thread_ids: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """The thread-id filter shape for :func:`_message_queries` and its bound values."""
+    if len(thread_ids) == 1:
+        return "one", {"tid": thread_ids[0]}
+    return ("some" if len(thread_ids) <= _CHUNK else "many"), {"tids": list(thread_ids)}
+
+
 @functools.lru_cache(maxsize=128)
 def _message_queries(
-    multi: bool, by_resource: bool, start: str | None, end: str | None, descending: bool, limited: bool
+    threads: str, by_resource: bool, start: str | None, end: str | None, descending: bool, limited: bool
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """(COUNT, page) statements of ``list_messages`` for one query shape, with bind parameters.
 
     Built once per shape so that hot reads skip statement construction and cache-key generation;
     the values (``tid``/``tids``, ``rid``, ``start``, ``end``, ``lim``, ``off``) are bound per call.
     """
-    where: list[sa.ColumnElement[bool]] = [
-        _M.thread_id.in_(sa.bindparam("tids", expanding=True))
-        if multi
-        else _M.thread_id == sa.bindparam("tid")
-    ]
+    if threads == "one":
+        by_thread: sa.ColumnElement[bool] = _M.thread_id == sa.bindparam("tid")
+    elif threads == "some":
+        by_thread = _M.thread_id.in_(sa.bindparam("tids", expanding=True))  # index seeks per id
+    else:
+        by_thread = in_ids(_M.thread_id, "tids")  # one bound list: no bound-variable limit
+    where: list[sa.ColumnElement[bool]] = [by_thread]
     if by_resource:
         where.append(_M.resourceId == sa.bindparam("rid"))
     if start is not None:
@@ -94,8 +114,8 @@ def _message_queries(
     count = sa.select(sa.func.count()).select_from(MESSAGES).where(*where)
     page = sa.select(*_MESSAGE_COLS).where(*where).order_by(*ordering)
     if limited:
-        page = page.limit(sa.bindparam("lim", type_=sa.Integer())).offset(
-            sa.bindparam("off", type_=sa.Integer())
+        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
+            sa.bindparam("off", type_=sa.BigInteger())
         )
     return count, page
 
@@ -111,18 +131,53 @@ def _thread_queries(
     count = sa.select(sa.func.count()).select_from(THREADS).where(*where)
     page = sa.select(*_THREAD_COLS).where(*where).order_by(*ordering)
     if limited:
-        page = page.limit(sa.bindparam("lim", type_=sa.Integer())).offset(
-            sa.bindparam("off", type_=sa.Integer())
+        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
+            sa.bindparam("off", type_=sa.BigInteger())
         )
     return count, page
 
 
+@functools.lru_cache(maxsize=64)
+def _window_statement(count: int, by_resource: bool) -> sa.CompoundSelect[Any]:
+    """``UNION ALL`` of the context windows of ``count`` include targets (parameters ``i<k>``, ``b<k>``,
+    ``a<k>``, ``rid``), built once per shape.
+
+    Window *k* is the target and the ``b<k> - 1`` messages before it — ``(createdAt, id) <= target``
+    descending — plus the ``a<k>`` after it, within the target's own thread, each with ``LIMIT``. The
+    target's thread and time are scalar subqueries on the primary key, so both databases plan every
+    window as an index range on ``(thread_id, createdAt)``: the cost does not grow with the thread's
+    length (no numbering of the thread, and no join that PostgreSQL would turn into a thread scan).
+    """
+    anchor = MESSAGES.alias("anchor")  # an alias, so the lookups are not correlated to the outer query
+    selects: list[sa.Select[Any]] = []
+    for k in range(count):
+        target = sa.bindparam(f"i{k}", type_=sa.Text())
+        thread = sa.select(anchor.c.thread_id).where(anchor.c.id == target).scalar_subquery()
+        # type_coerce: compare with the stored column itself, not the shadow-preferring read expression.
+        at = (
+            sa.select(sa.type_coerce(anchor.c.createdAt, sa.Text()))
+            .where(anchor.c.id == target)
+            .scalar_subquery()
+        )
+        key, cursor = sa.tuple_(_M.createdAt, _M.id), sa.tuple_(at, target)
+        where = [_M.thread_id == thread] + ([_M.resourceId == sa.bindparam("rid")] if by_resource else [])
+        limit_before = sa.bindparam(f"b{k}", type_=sa.BigInteger())
+        limit_after = sa.bindparam(f"a{k}", type_=sa.BigInteger())
+        before = (
+            sa.select(*_MESSAGE_COLS).where(*where, key <= cursor).order_by(_M.createdAt.desc(), _M.id.desc())
+        )
+        after = (
+            sa.select(*_MESSAGE_COLS).where(*where, key > cursor).order_by(_M.createdAt.asc(), _M.id.asc())
+        )
+        selects += [
+            sa.select(before.limit(limit_before).subquery()),
+            sa.select(after.limit(limit_after).subquery()),
+        ]
+    return sa.union_all(*selects)
+
+
 def _now() -> datetime:
     return to_utc(datetime.now(UTC))
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -266,6 +321,12 @@ class MemoryRepository:
     def _invalid(self, operation: str, status: str, message: str, **details: Any) -> ValidationError:
         return ValidationError(error_id(self._store, operation, status), message, details=details)
 
+    def _id_list(self, ids: Any, operation: str) -> list[str]:
+        """Distinct ids, in order; a bare string (which would iterate as characters) is refused."""
+        if isinstance(ids, str | bytes | Mapping) or not all(isinstance(i, str) for i in ids):
+            raise self._invalid(operation, "INVALID_ARGUMENT", "message ids must be a list of strings")
+        return list(dict.fromkeys(ids))
+
     def _thread_id(self, thread_id: Any, operation: str) -> str:
         if not isinstance(thread_id, str) or not thread_id.strip():
             raise self._invalid(
@@ -349,6 +410,9 @@ class MemoryRepository:
         return model
 
     def _validate_thread(self, thread: ThreadInput) -> ThreadRead:
+        check = Checker(self._store, "SAVE_THREAD")
+        if not isinstance(thread, ThreadRead):
+            check.mapping(thread, "thread", optional=False)
         data = dict(thread.model_dump() if isinstance(thread, ThreadRead) else thread)
         now = _now()
         data.setdefault("created_at", data.pop("createdAt", None) or now)
@@ -362,6 +426,7 @@ class MemoryRepository:
             raise self._invalid(
                 "SAVE_THREAD", "INVALID_THREAD", "resourceId must be a non-empty string", threadId=model.id
             )
+        check.json(model.metadata, "metadata")
         return model
 
     def update_thread(
@@ -381,8 +446,14 @@ class MemoryRepository:
             OwnershipError: ``resource_id`` given and another resource owns the thread.
         """
         self._thread_id(thread_id, "UPDATE_THREAD")
+        check = Checker(self._store, "UPDATE_THREAD")
+        check.text(title, "title")
+        check.mapping(metadata, "metadata")
+        check.json(metadata, "metadata")
         with self._write("UPDATE_THREAD", threadId=thread_id) as conn:
-            row = conn.execute(sa.select(*_THREAD_COLS).where(_T.id == thread_id)).first()
+            # FOR UPDATE: concurrent merges must not lose each other's keys (SQLite: the write
+            # transaction is IMMEDIATE already, and SQLAlchemy renders no FOR UPDATE there).
+            row = conn.execute(sa.select(*_THREAD_COLS).where(_T.id == thread_id).with_for_update()).first()
             if row is None:
                 raise NotFoundError(
                     error_id(self._store, "UPDATE_THREAD", "NOT_FOUND"),
@@ -479,13 +550,14 @@ class MemoryRepository:
         # Last occurrence of an id wins (as sequential upserts would); one multi-row upsert must not
         # name the same row twice.
         models = list({m.id: m for m in (self._validate_message(m, now) for m in messages)}.values())
+        check = Checker(self._store, "SAVE_MESSAGES")
         rows = [
             self._backend.row(
                 MESSAGES,
                 {
                     "id": m.id,
                     "thread_id": m.thread_id,
-                    "content": m.content if isinstance(m.content, str) else _dumps(m.content),
+                    "content": m.content if isinstance(m.content, str) else check.json(m.content, "content"),
                     "role": m.role,
                     "type": m.type,
                     "createdAt": m.created_at,
@@ -502,6 +574,12 @@ class MemoryRepository:
     def _validate_message(self, message: MessageInput, now: datetime) -> MessageRead:
         """Check one input message by hand (a pydantic round per message would cost more than its
         INSERT) and return it as a :class:`MessageRead` with defaults filled in."""
+        if not isinstance(message, MessageRead | Mapping):
+            raise self._invalid(
+                "SAVE_MESSAGES",
+                "INVALID_MESSAGE",
+                f"a message must be a mapping, got {type(message).__name__}",
+            )
         data = message.__dict__ if isinstance(message, MessageRead) else message
         get = data.get
         message_id = get("id") or str(uuid.uuid4())
@@ -528,6 +606,8 @@ class MemoryRepository:
             problem = "role must be a non-empty string"
         elif not isinstance(content, dict | str):
             problem = "content must be a dict (Mastra v2 content) or a string"
+        elif isinstance(content, str) and "\x00" in content:
+            problem = "string content must not contain NUL characters (PostgreSQL text cannot hold them)"
         elif not isinstance(kind, str):
             problem = "type must be a string"
         else:
@@ -572,8 +652,12 @@ class MemoryRepository:
         ``date_range``: ``{"start", "end", "start_exclusive", "end_exclusive"}`` (datetimes or ISO
         strings). ``include``: ``[{"id", "with_previous_messages", "with_next_messages"}]``; each
         window is taken from the target message's own thread and merged into the page without
-        duplicates. ``per_page=0`` returns only the included messages; ``per_page=False`` all rows.
-        ``total`` counts the filtered messages of the named threads (not the included context).
+        duplicates. ``per_page=False`` returns all rows. ``total`` counts the filtered messages of the
+        named threads (not the included context).
+
+        ``per_page=0`` returns only the included messages and runs neither the count nor the page
+        query: ``total`` is 0 and ``has_more`` false. This is current Mastra's behaviour (#14022); Mastra
+        beta.13 still counted. It keeps the semantic-recall path independent of thread length.
 
         Mastra parity: ties on ``createdAt`` are ordered by id. Database errors raise; Mastra returns
         an empty page.
@@ -593,12 +677,13 @@ class MemoryRepository:
         paging = paginate(page, per_page, store=self._store, operation="LIST_MESSAGES")
         _field, direction = _order(order_by, "ASC", fields=("createdAt",))
         descending = direction == "DESC"
-        params: dict[str, Any] = {"tids": thread_ids} if len(thread_ids) > 1 else {"tid": thread_ids[0]}
+        thread_ids = list(dict.fromkeys(thread_ids))
+        threads_shape, params = _thread_filter(thread_ids)
         if resource_id is not None:
             params["rid"] = resource_id
         start_op, end_op = self._date_bounds(date_range, params)
         count_query, page_query = _message_queries(
-            len(thread_ids) > 1,
+            threads_shape,
             resource_id is not None,
             start_op,
             end_op,
@@ -607,14 +692,25 @@ class MemoryRepository:
         )
         if paging.limit is not None:
             params["lim"], params["off"] = paging.limit, paging.offset
-        windows = self._include_windows(include)
+        targets, windows = self._include_windows(include, resource_id)
         with self._read("LIST_MESSAGES", threadId=", ".join(thread_ids)) as conn:
             self._check_owner(conn, thread_ids, resource_id)
-            total = conn.execute(count_query, params).scalar_one()
-            rows: list[Sequence[Any]] = []
-            if total and paging.limit != 0:
-                rows = list(conn.execute(page_query, params).all())
-            extra = list(conn.execute(windows).all()) if windows is not None else []
+            if targets and resource_id is not None:
+                # An included message names its thread too: that thread must be the caller's as well.
+                included_threads = [
+                    t
+                    for chunk in _chunks(targets)
+                    for t in conn.execute(
+                        sa.select(_M.thread_id).where(_M.id.in_(chunk)).distinct()
+                    ).scalars()
+                ]
+                self._check_owner(conn, included_threads, resource_id)
+            total, rows = 0, []
+            if paging.limit != 0:  # per_page=0: the include windows alone, with no count (see docstring)
+                total = conn.execute(count_query, params).scalar_one()
+                if total:
+                    rows = list(conn.execute(page_query, params).all())
+            extra = [row for statement, values in windows for row in conn.execute(statement, values).all()]
         in_threads = len(rows)
         if extra:
             seen = {r[0] for r in rows}
@@ -641,34 +737,36 @@ class MemoryRepository:
         Raises:
             ValidationError: a bound that is not a datetime or an ISO-8601 string.
         """
-        if not date_range:
+        check = Checker(self._store, "LIST_MESSAGES")
+        if check.mapping(date_range, "dateRange") is None or not date_range:
             return None, None
         start_op = end_op = None
-        start, end = date_range.get("start"), date_range.get("end")
-        try:
-            if start is not None:
-                params["start"] = to_utc(start)
-                start_op = (
-                    "gt" if date_range.get("start_exclusive", date_range.get("startExclusive")) else "ge"
-                )
-            if end is not None:
-                params["end"] = to_utc(end)
-                end_op = "lt" if date_range.get("end_exclusive", date_range.get("endExclusive")) else "le"
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise self._invalid("LIST_MESSAGES", "INVALID_DATE_RANGE", f"Invalid dateRange: {exc}") from None
+        start = check.instant(date_range.get("start"), "dateRange.start")
+        end = check.instant(date_range.get("end"), "dateRange.end")
+        if start is not None:
+            params["start"] = start
+            start_op = "gt" if date_range.get("start_exclusive", date_range.get("startExclusive")) else "ge"
+        if end is not None:
+            params["end"] = end
+            end_op = "lt" if date_range.get("end_exclusive", date_range.get("endExclusive")) else "le"
         return start_op, end_op
 
-    def _include_windows(self, include: Sequence[Mapping[str, Any]] | None) -> sa.CompoundSelect[Any] | None:
-        """One ``UNION ALL`` of index-backed cursor windows, two per included message.
+    def _include_windows(
+        self, include: Sequence[Mapping[str, Any]] | None, resource_id: str | None
+    ) -> tuple[list[str], list[tuple[sa.CompoundSelect[Any], dict[str, Any]]]]:
+        """The include targets' ids, and the statements (with their parameters) of their windows.
 
-        Each window is ``(createdAt, id) <= target`` descending or ``> target`` ascending within the
-        target's own thread, with ``LIMIT`` — an index range scan on ``(thread_id, createdAt)``, so the
-        cost does not grow with the thread's length (no numbering of the whole thread).
+        See :func:`_window_statement`. With a ``resource_id`` the windows keep only that resource's
+        messages, as the page does.
         """
         if not include:
-            return None
-        parts: list[sa.Select[Any]] = []
+            return [], []
+        if isinstance(include, str | Mapping):
+            raise self._invalid("LIST_MESSAGES", "INVALID_INCLUDE", "include must be a list of objects")
+        check = Checker(self._store, "LIST_MESSAGES")
+        items: list[tuple[str, int, int]] = []
         for item in include:
+            check.mapping(item, "include[]", optional=False)
             target_id = item.get("id")
             if not isinstance(target_id, str) or not target_id:
                 raise self._invalid(
@@ -682,35 +780,23 @@ class MemoryRepository:
                     "INVALID_INCLUDE",
                     "withPreviousMessages/withNextMessages must be integers >= 0",
                 )
-            # type_coerce: select the stored column itself (not the shadow-preferring read expression),
-            # so the comparison below is column-to-column and stays an index range.
-            at = sa.type_coerce(_M.createdAt, sa.Text()).label("at")
-            anchor = sa.select(_M.thread_id, at, _M.id.label("tid")).where(_M.id == target_id).subquery()
-            raw_at = anchor.c.at
-            key = sa.tuple_(_M.createdAt, _M.id)
-            prev = (
-                sa.select(*_MESSAGE_COLS)
-                .join(anchor, _M.thread_id == anchor.c.thread_id)
-                .where(key <= sa.tuple_(raw_at, anchor.c.tid))
-                .order_by(_M.createdAt.desc(), _M.id.desc())
-                .limit(before + 1)
-            )
-            parts.append(prev)
-            if after:
-                nxt = (
-                    sa.select(*_MESSAGE_COLS)
-                    .join(anchor, _M.thread_id == anchor.c.thread_id)
-                    .where(key > sa.tuple_(raw_at, anchor.c.tid))
-                    .order_by(_M.createdAt.asc(), _M.id.asc())
-                    .limit(after)
-                )
-                parts.append(nxt)
-        subqueries = [sa.select(p.subquery()) for p in parts]
-        return sa.union_all(*subqueries)
+            items.append((target_id, before, after))
+        statements = []
+        for start in range(0, len(items), _WINDOWS_PER_STATEMENT):
+            chunk = items[start : start + _WINDOWS_PER_STATEMENT]
+            params: dict[str, Any] = {"rid": resource_id} if resource_id is not None else {}
+            for k, (target_id, before, after) in enumerate(chunk):
+                params[f"i{k}"], params[f"b{k}"], params[f"a{k}"] = target_id, before + 1, after
+            statements.append((_window_statement(len(chunk), resource_id is not None), params))
+        return [t for t, _, _ in items], statements
 
     def list_messages_by_id(self, message_ids: Sequence[str]) -> list[MessageRead]:
-        """Messages by id from any threads, oldest first; unknown ids are skipped."""
-        ids = list(dict.fromkeys(message_ids))
+        """Messages by id from any threads, oldest first; unknown ids are skipped.
+
+        Raises:
+            ValidationError: ``message_ids`` is not a list of strings.
+        """
+        ids = self._id_list(message_ids, "LIST_MESSAGES_BY_ID")
         if not ids:
             return []
         rows: list[Sequence[Any]] = []
@@ -732,42 +818,46 @@ class MemoryRepository:
         """
         if not updates:
             return []
-        by_id: dict[str, Mapping[str, Any]] = {}
-        for update in updates:
+        check = Checker(self._store, "UPDATE_MESSAGES")
+        by_id: dict[str, dict[str, Any]] = {}
+        for update in updates:  # every update is checked before anything is written
+            check.mapping(update, "update", optional=False)
             message_id = update.get("id")
             if not isinstance(message_id, str) or not message_id:
                 raise self._invalid("UPDATE_MESSAGES", "INVALID_MESSAGE", "Each update needs a message id")
-            by_id[message_id] = update
+            fields: dict[str, Any] = {}
+            for key, column in _UPDATABLE:
+                value = update.get(key)
+                if value is not None:
+                    fields[column] = check.text(value, key)
+            if "thread_id" in fields:
+                self._thread_id(fields["thread_id"], "UPDATE_MESSAGES")
+            content = update.get("content")
+            if content is not None:
+                if not isinstance(content, Mapping | str):
+                    raise check.fail(f"content must be an object or a string, got {type(content).__name__}")
+                check.json(content, "content")
+                fields["content"] = content
+            by_id[message_id] = fields
         now = _now()
         with self._write("UPDATE_MESSAGES") as conn:
             existing: dict[str, MessageRead] = {}
             for chunk in _chunks(list(by_id)):
                 existing.update(
                     (r[0], _message(r))
-                    for r in conn.execute(sa.select(*_MESSAGE_COLS).where(_M.id.in_(chunk)))
+                    for r in conn.execute(sa.select(*_MESSAGE_COLS).where(_M.id.in_(chunk)).with_for_update())
                 )
             if not existing:
                 return []
             touched: set[str] = set()
             for message_id, current in existing.items():
-                update = by_id[message_id]
-                values: dict[str, Any] = {}
-                if "content" in update and update["content"] is not None:
-                    values["content"] = _dumps(_merge_content(current.content, update["content"]))
-                for key, column in (
-                    ("role", "role"),
-                    ("type", "type"),
-                    ("resource_id", "resourceId"),
-                    ("resourceId", "resourceId"),
-                    ("thread_id", "thread_id"),
-                    ("threadId", "thread_id"),
-                ):
-                    if update.get(key) is not None:
-                        values[column] = update[key]
-                if "thread_id" in values:
-                    self._thread_id(values["thread_id"], "UPDATE_MESSAGES")
-                    touched.add(values["thread_id"])
+                values = dict(by_id[message_id])
+                if "content" in values:
+                    merged = _merge_content(current.content, values["content"])
+                    values["content"] = merged if isinstance(merged, str) else check.json(merged, "content")
                 touched.add(current.thread_id)
+                if "thread_id" in values:
+                    touched.add(values["thread_id"])
                 if values:
                     conn.execute(sa.update(MESSAGES).where(_M.id == message_id).values(values))
             self._touch_threads(conn, touched, now)
@@ -784,7 +874,7 @@ class MemoryRepository:
 
         Unknown ids are ignored; an empty list does nothing.
         """
-        ids = list(dict.fromkeys(message_ids))
+        ids = self._id_list(message_ids, "DELETE_MESSAGES")
         if not ids:
             return
         with self._write("DELETE_MESSAGES", messageIds=", ".join(ids[:20])) as conn:
@@ -810,6 +900,9 @@ class MemoryRepository:
         Raises:
             ValidationError: missing/blank id.
         """
+        check = Checker(self._store, "SAVE_RESOURCE")
+        if not isinstance(resource, ResourceRead):
+            check.mapping(resource, "resource", optional=False)
         data = dict(resource.model_dump() if isinstance(resource, ResourceRead) else resource)
         now = _now()
         data.setdefault("created_at", data.pop("createdAt", None) or now)
@@ -820,6 +913,7 @@ class MemoryRepository:
             raise self._invalid("SAVE_RESOURCE", "INVALID_RESOURCE", _errors(exc)) from None
         if not model.id.strip():
             raise self._invalid("SAVE_RESOURCE", "INVALID_RESOURCE", "resource id must be a non-empty string")
+        check.json(model.metadata, "metadata")
         row = self._backend.row(
             RESOURCES,
             {
@@ -854,9 +948,15 @@ class MemoryRepository:
             raise self._invalid(
                 "UPDATE_RESOURCE", "INVALID_RESOURCE", "resourceId must be a non-empty string"
             )
+        check = Checker(self._store, "UPDATE_RESOURCE")
+        check.text(working_memory, "workingMemory")
+        check.mapping(metadata, "metadata")
+        check.json(metadata, "metadata")
         now = _now()
         with self._write("UPDATE_RESOURCE", resourceId=resource_id) as conn:
-            row = conn.execute(sa.select(*_RESOURCE_COLS).where(_R.id == resource_id)).first()
+            row = conn.execute(
+                sa.select(*_RESOURCE_COLS).where(_R.id == resource_id).with_for_update()
+            ).first()
             if row is None:
                 created = ResourceRead(
                     id=resource_id,
@@ -929,19 +1029,23 @@ class MemoryRepository:
         self._thread_id(source_thread_id, "CLONE_THREAD")
         new_id = new_thread_id if new_thread_id is not None else str(uuid.uuid4())
         self._thread_id(new_id, "CLONE_THREAD")
-        if message_limit is not None and (isinstance(message_limit, bool) or message_limit < 0):
-            raise self._invalid(
-                "CLONE_THREAD", "INVALID_MESSAGE_LIMIT", "messageLimit must be an integer >= 0"
-            )
+        check = Checker(self._store, "CLONE_THREAD")
+        check.count(message_limit, "messageLimit")
+        check.text(title, "title")
+        check.text(resource_id, "resourceId")
+        check.mapping(metadata, "metadata")
+        check.json(metadata, "metadata")
         where: list[sa.ColumnElement[bool]] = [_M.thread_id == source_thread_id]
-        flt = message_filter or {}
-        start = flt.get("start_date", flt.get("startDate"))
-        end = flt.get("end_date", flt.get("endDate"))
+        flt = check.mapping(message_filter, "messageFilter") or {}
+        start = check.instant(flt.get("start_date", flt.get("startDate")), "messageFilter.startDate")
+        end = check.instant(flt.get("end_date", flt.get("endDate")), "messageFilter.endDate")
         ids = flt.get("message_ids", flt.get("messageIds"))
+        if ids is not None and (isinstance(ids, str) or not all(isinstance(i, str) for i in ids)):
+            raise check.fail("messageFilter.messageIds must be a list of strings")
         if start is not None:
-            where.append(_M.createdAt >= to_utc(start))
+            where.append(_M.createdAt >= start)
         if end is not None:
-            where.append(_M.createdAt <= to_utc(end))
+            where.append(_M.createdAt <= end)
         if ids is not None:
             where.append(_M.id.in_(list(ids)))
         now = _now()
