@@ -110,14 +110,7 @@ def _message_queries(
         where.append(
             _M.createdAt < sa.bindparam("end") if end == "lt" else _M.createdAt <= sa.bindparam("end")
         )
-    ordering = (_M.createdAt.desc(), _M.id.desc()) if descending else (_M.createdAt.asc(), _M.id.asc())
-    count = sa.select(sa.func.count()).select_from(MESSAGES).where(*where)
-    page = sa.select(*_MESSAGE_COLS).where(*where).order_by(*ordering)
-    if limited:
-        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
-            sa.bindparam("off", type_=sa.BigInteger())
-        )
-    return count, page
+    return _count_and_page(MESSAGES, _MESSAGE_COLS, where, _M.createdAt, descending, limited)
 
 
 @functools.lru_cache(maxsize=32)
@@ -126,10 +119,23 @@ def _thread_queries(
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """(COUNT, page) statements of ``list_threads`` without metadata filters, per shape (see above)."""
     where = [_T.resourceId == sa.bindparam("rid")] if by_resource else []
-    sort = _T[field]
-    ordering = (sort.desc(), _T.id.desc()) if descending else (sort.asc(), _T.id.asc())
-    count = sa.select(sa.func.count()).select_from(THREADS).where(*where)
-    page = sa.select(*_THREAD_COLS).where(*where).order_by(*ordering)
+    return _count_and_page(THREADS, _THREAD_COLS, where, _T[field], descending, limited)
+
+
+def _count_and_page(
+    table: sa.Table,
+    columns: Sequence[sa.ColumnElement[Any]],
+    where: Sequence[sa.ColumnElement[bool]],
+    sort: sa.ColumnElement[Any],
+    descending: bool,
+    limited: bool,
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """``COUNT(*)`` and the page query over ``where``, ordered by ``sort`` then ``id`` (the tie-break),
+    with ``lim``/``off`` bind parameters when ``limited`` (BIGINT: pages up to 2**53 are valid)."""
+    tie = table.c.id
+    ordering = (sort.desc(), tie.desc()) if descending else (sort.asc(), tie.asc())
+    count = sa.select(sa.func.count()).select_from(table).where(*where)
+    page = sa.select(*columns).where(*where).order_by(*ordering)
     if limited:
         page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
             sa.bindparam("off", type_=sa.BigInteger())

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mastra_data.settings import StorageSettings
 
 __all__ = (
+    "READ_ONLY",
     "WRITE_TRANSACTION",
     "Backend",
     "backend_for",
@@ -32,6 +33,9 @@ __all__ = (
 
 WRITE_TRANSACTION = "mastra_data_write"
 """Execution option: the transaction will write. libSQL then begins it ``IMMEDIATE``; PG ignores it."""
+
+READ_ONLY = "mastra_data_read_only"
+"""Execution option: the connection only reads; no explicit transaction is needed around it."""
 
 
 class Backend(ABC):

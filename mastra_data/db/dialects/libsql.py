@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import StaticPool
 
 from mastra_data.db.base import NULLABLE_ON_LIBSQL, PG_ONLY
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, register
+from mastra_data.db.dialects import READ_ONLY, WRITE_TRANSACTION, Backend, register
 from mastra_data.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -78,8 +78,12 @@ def _begin(conn: sa.Connection) -> None:
     # a failed migration or batch could leave half its work behind. A transaction that will write
     # takes the write lock up front (IMMEDIATE): upgrading a read lock later can fail with
     # SQLITE_BUSY without waiting for busy_timeout, and that error cannot be retried in place.
-    immediate = conn.get_execution_options().get(WRITE_TRANSACTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get(READ_ONLY):
+        # Reads run statement by statement in autocommit, as PostgreSQL reads do: a BEGIN/ROLLBACK
+        # pair costs more than an indexed page read.
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN")
 
 
 @register
@@ -89,6 +93,7 @@ class LibSQLBackend(Backend):
     dialect_name = "sqlite"
     store = "LIBSQL"
     schemes: ClassVar[tuple[str, ...]] = ("sqlite+libsql", "sqlite", "libsql", "file")
+    read_options: ClassVar[dict[str, Any]] = {READ_ONLY: True}
 
     @classmethod
     def normalize_url(cls, raw: str) -> str:
