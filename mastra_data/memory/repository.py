@@ -293,10 +293,17 @@ class MemoryRepository:
         self._store = self._backend.store
         # Hot statements are built once: building an upsert's ``excluded`` alias or a fresh UPDATE per
         # call costs more than executing it.
-        insert = self._backend.insert(MESSAGES)
-        self._upsert_messages = insert.on_conflict_do_update(
-            index_elements=[_M.id],
-            set_={k: insert.excluded[k] for k in ("thread_id", "content", "role", "type", "resourceId")},
+        backend = self._backend
+        # Re-saving a message keeps its createdAt (Mastra): only these columns are updated.
+        self._upsert_messages = backend.upsert(
+            MESSAGES, "id", ("thread_id", "content", "role", "type", "resourceId")
+        )
+        # Threads and resources are replaced whole, shadow columns included.
+        self._upsert_thread = backend.upsert(
+            THREADS, "id", backend.row(THREADS, {c.name: None for c in _THREAD_COLS})
+        )
+        self._upsert_resource = backend.upsert(
+            RESOURCES, "id", backend.row(RESOURCES, {c.name: None for c in _RESOURCE_COLS})
         )
         self._touch = (
             sa.update(THREADS)
@@ -340,14 +347,14 @@ class MemoryRepository:
             )
         return thread_id
 
-    def _check_owner(self, conn: Connection, thread_ids: Iterable[str], resource_id: str | None) -> set[str]:
+    def _check_owner(self, conn: Connection, thread_ids: Iterable[str], resource_id: str | None) -> None:
         """Raise :class:`OwnershipError` if any existing thread is owned by another resource.
 
-        Returns the ids that exist. With ``resource_id=None`` nothing is checked (server-side access).
+        With ``resource_id=None`` nothing is checked (server-side access). Missing threads pass.
         """
-        ids = list(dict.fromkeys(thread_ids))
         if resource_id is None:
-            return set(ids)
+            return
+        ids = list(dict.fromkeys(thread_ids))
         owners: dict[str, str] = {}
         for chunk in _chunks(ids):
             for found, owner in conn.execute(sa.select(_T.id, _T.resourceId).where(_T.id.in_(chunk))):
@@ -356,7 +363,6 @@ class MemoryRepository:
             owner = owners.get(thread_id)
             if owner is not None and owner != resource_id:
                 raise self._ownership_error(thread_id, owner, resource_id)
-        return set(owners)
 
     def _ownership_error(self, thread_id: str, owner: str, resource_id: str) -> OwnershipError:
         return OwnershipError(
@@ -406,13 +412,8 @@ class MemoryRepository:
             "createdAt": model.created_at,
             "updatedAt": model.updated_at,
         }
-        row = self._backend.row(THREADS, values)
-        stmt = self._backend.insert(THREADS).values(row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_T.id], set_={k: stmt.excluded[k] for k in row if k != "id"}
-        )
         with self._write("SAVE_THREAD", threadId=model.id) as conn:
-            conn.execute(stmt)
+            conn.execute(self._upsert_thread, self._backend.row(THREADS, values))
         return model
 
     def _validate_thread(self, thread: ThreadInput) -> ThreadRead:
@@ -930,12 +931,8 @@ class MemoryRepository:
                 "updatedAt": model.updated_at,
             },
         )
-        stmt = self._backend.insert(RESOURCES).values(row)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_R.id], set_={k: stmt.excluded[k] for k in row if k != "id"}
-        )
         with self._write("SAVE_RESOURCE", resourceId=model.id) as conn:
-            conn.execute(stmt)
+            conn.execute(self._upsert_resource, row)
         return model
 
     def update_resource(

@@ -9,7 +9,7 @@ Repositories hold a ``Backend`` and never test the dialect themselves.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -65,6 +65,18 @@ class Backend(ABC):
     @abstractmethod
     def insert(self, table: sa.Table) -> Any:
         """The dialect's ``INSERT`` construct (it has ``on_conflict_do_update``)."""
+
+    def upsert(self, table: sa.Table, key: str, columns: Iterable[str]) -> Any:
+        """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``columns`` with the new row's values.
+
+        Values are bound at execution (one row or many), so the statement is built once. Pass the
+        names that :meth:`row` produces, to update the derived columns too.
+        """
+        insert = self.insert(table)
+        return insert.on_conflict_do_update(
+            index_elements=[table.c[key]],
+            set_={name: insert.excluded[name] for name in columns if name != key},
+        )
 
     def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
         """Column values to write for ``values`` (keyed by column name); adds derived columns."""
