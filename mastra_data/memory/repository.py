@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from mastra_data.db.base import trusted
+from mastra_data.db.base import ModelT, trusted
 from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
 from mastra_data.db.expressions import in_ids, json_field_equals
 from mastra_data.db.types import format_iso_ms, to_utc
@@ -416,18 +416,27 @@ class MemoryRepository:
             conn.execute(self._upsert_thread, self._backend.row(THREADS, values))
         return model
 
-    def _validate_thread(self, thread: ThreadInput) -> ThreadRead:
-        check = Checker(self._store, "SAVE_THREAD")
-        if not isinstance(thread, ThreadRead):
-            check.mapping(thread, "thread", optional=False)
-        data = dict(thread.model_dump() if isinstance(thread, ThreadRead) else thread)
-        now = _now()
-        data.setdefault("created_at", data.pop("createdAt", None) or now)
+    def _validated(self, model: type[ModelT], value: Any, operation: str) -> ModelT:
+        """``value`` (a model or a mapping in either key spelling) as ``model``; ``created_at``
+        defaults to now and ``updated_at`` to ``created_at``. Raises :class:`ValidationError`."""
+        if isinstance(value, model):
+            value = value.model_dump()
+        Checker(self._store, operation).mapping(
+            value, model.__name__.removesuffix("Read").lower(), optional=False
+        )
+        data = dict(value)
+        data.setdefault("created_at", data.pop("createdAt", None) or _now())
         data.setdefault("updated_at", data.pop("updatedAt", None) or data["created_at"])
         try:
-            model = ThreadRead.model_validate(data)
+            return model.model_validate(data)
         except PydanticValidationError as exc:
-            raise self._invalid("SAVE_THREAD", "INVALID_THREAD", f"Invalid thread: {_errors(exc)}") from None
+            raise self._invalid(
+                operation, "INVALID_ARGUMENT", f"Invalid {model.__name__}: {_errors(exc)}"
+            ) from None
+
+    def _validate_thread(self, thread: ThreadInput) -> ThreadRead:
+        check = Checker(self._store, "SAVE_THREAD")
+        model = self._validated(ThreadRead, thread, "SAVE_THREAD")
         self._thread_id(model.id, "SAVE_THREAD")
         if not model.resource_id.strip():
             raise self._invalid(
@@ -908,16 +917,7 @@ class MemoryRepository:
             ValidationError: missing/blank id.
         """
         check = Checker(self._store, "SAVE_RESOURCE")
-        if not isinstance(resource, ResourceRead):
-            check.mapping(resource, "resource", optional=False)
-        data = dict(resource.model_dump() if isinstance(resource, ResourceRead) else resource)
-        now = _now()
-        data.setdefault("created_at", data.pop("createdAt", None) or now)
-        data.setdefault("updated_at", data.pop("updatedAt", None) or data["created_at"])
-        try:
-            model = ResourceRead.model_validate(data)
-        except PydanticValidationError as exc:
-            raise self._invalid("SAVE_RESOURCE", "INVALID_RESOURCE", _errors(exc)) from None
+        model = self._validated(ResourceRead, resource, "SAVE_RESOURCE")
         if not model.id.strip():
             raise self._invalid("SAVE_RESOURCE", "INVALID_RESOURCE", "resource id must be a non-empty string")
         check.json(model.metadata, "metadata")
