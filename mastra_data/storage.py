@@ -10,12 +10,14 @@ import pydantic
 from sqlalchemy.engine import Engine
 
 from mastra_data.db import migrations
+from mastra_data.db.dialects import backend_for
 from mastra_data.db.engine import create_engine
 from mastra_data.errors import ConfigurationError
 from mastra_data.settings import DOMAINS, Domain, StorageSettings
 
 if TYPE_CHECKING:
     from mastra_data.memory.repository import MemoryRepository
+    from mastra_data.vectors.store import VectorStore
 
 __all__ = ("Storage",)
 
@@ -54,6 +56,7 @@ class Storage:
         self.settings = settings or StorageSettings()
         self._engines: dict[str, Engine] = {}
         self._stores: dict[str, Any] = {}
+        self._vectors: VectorStore | None = None
 
     @classmethod
     def from_url(cls, url: str, **settings: Any) -> Storage:
@@ -103,6 +106,14 @@ class Storage:
         """Threads, messages, resources (working memory) and clones."""
         return cast("MemoryRepository", self._require("memory"))
 
+    @property
+    def vectors(self) -> VectorStore:
+        """The vector store (``LibSQLVector`` or ``PgVector``) on ``vector_url`` (default: ``url``)."""
+        if self._vectors is None:
+            engine = self.engine_for("vector")
+            self._vectors = backend_for(engine).vector_store(engine)
+        return self._vectors
+
     def _require(self, name: str) -> Any:
         store = self.get_store(name)
         if store is None:
@@ -124,6 +135,7 @@ class Storage:
             engine.dispose()
         self._engines.clear()
         self._stores.clear()
+        self._vectors = None
 
     def __enter__(self) -> Self:
         return self

@@ -20,6 +20,7 @@ Semantics (MongoDB's, where Mastra's two stores disagree or err; Mastra's where 
 * Comparison values are JSON scalars (``str``, ``int``, ``float``, ``bool``, ``None``); comparing with a
   whole array or object is refused (Mastra's stores disagree on it and neither implements MongoDB's deep
   equality). Numbers are finite; strings are valid Unicode without NUL (PostgreSQL cannot store NUL).
+  Integers beyond ±2**53 may compare inexactly on libSQL, which reads large JSON integers as REAL.
 * Values compare type-strictly: ``"3"`` is not ``3``, ``true`` is not ``1``; ``1`` equals ``1.0``.
   ``$gt/$gte/$lt/$lte`` take a number or a string and are false against any other type; strings compare
   by code point (binary UTF-8 order, MongoDB's default), never by a locale collation.
@@ -356,7 +357,7 @@ class _Parser:
         if op == "$elemMatch":
             if not isinstance(arg, Mapping) or not arg:
                 raise _invalid("$elemMatch needs a non-empty object with conditions")
-            if all(isinstance(k, str) and k in _FIELD_OPS for k in arg):
+            if all(isinstance(k, str) and k in _FIELD_OPS for k in arg) and not _filter_not(arg):
                 return ElemMatch(conditions=self.conditions(arg, depth + 1))
             return ElemMatch(filter=self.filter(arg, depth + 1))
         if op in _LOGICAL_OPS:
@@ -364,6 +365,12 @@ class _Parser:
         if op == "$options":
             raise _invalid("$options is not supported")
         raise _invalid(f"unsupported operator: {_show(op)}")
+
+
+def _filter_not(obj: Mapping[str, object]) -> bool:
+    """``{"$not": {"x": 1}}`` inside ``$elemMatch`` is a sub-filter on object elements."""
+    inner = obj.get("$not")
+    return isinstance(inner, Mapping) and any(not str(k).startswith("$") for k in inner)
 
 
 def _path(key: str) -> tuple[str, ...]:

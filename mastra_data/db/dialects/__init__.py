@@ -19,6 +19,7 @@ from mastra_data.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from mastra_data.settings import StorageSettings
+    from mastra_data.vectors.store import VectorStore
 
 __all__ = (
     "READ_ONLY",
@@ -77,6 +78,10 @@ class Backend(ABC):
             index_elements=[table.c[key]],
             set_={name: insert.excluded[name] for name in columns if name != key},
         )
+
+    @abstractmethod
+    def vector_store(self, engine: Engine) -> VectorStore:
+        """This database's vector store (``LibSQLVector`` / ``PgVector``) on ``engine``."""
 
     def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
         """Column values to write for ``values`` (keyed by column name); adds derived columns."""

@@ -22,6 +22,7 @@ from mastra_data.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from mastra_data.settings import StorageSettings
+    from mastra_data.vectors.store import VectorStore
 
 __all__ = ("LibSQLBackend",)
 
@@ -53,6 +54,7 @@ def _dbapi() -> types.ModuleType:
         "NotSupportedError",
     ):
         setattr(shim, name, type(name, (database,), {}))
+    shim.Binary = bytes  # type: ignore[attr-defined]  # PEP 249 constructor, missing in the driver
     shim.InterfaceError = interface  # type: ignore[attr-defined]
     shim.DatabaseError = database  # type: ignore[attr-defined]
     return shim
@@ -161,6 +163,11 @@ class LibSQLBackend(Backend):
                 for col in pk.columns:
                     col.primary_key = False
                 sa.PrimaryKeyConstraint()._set_parent(table)
+
+    def vector_store(self, engine: Engine) -> VectorStore:
+        from mastra_data.vectors.libsql import LibSQLVector
+
+        return LibSQLVector(engine)
 
     def insert(self, table: sa.Table) -> Any:
         return sqlite.insert(table)

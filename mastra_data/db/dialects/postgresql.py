@@ -18,6 +18,7 @@ from mastra_data.db.types import SHADOW_SUFFIX
 
 if TYPE_CHECKING:
     from mastra_data.settings import StorageSettings
+    from mastra_data.vectors.store import VectorStore
 
 __all__ = ("PostgresBackend",)
 
@@ -53,6 +54,11 @@ class PostgresBackend(Backend):
             connect_args={"connect_timeout": settings.connect_timeout},
         )
         return engine
+
+    def vector_store(self, engine: Engine) -> VectorStore:
+        from mastra_data.vectors.pgvector import PgVector
+
+        return PgVector(engine)
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)

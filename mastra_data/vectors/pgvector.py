@@ -1,0 +1,141 @@
+"""``PgVector``: vector indexes in PostgreSQL with pgvector.
+
+Index types: ``hnsw`` (default; ``m`` 16, ``ef_construction`` 64), ``ivfflat`` (``lists`` 100) and
+``flat`` (no ANN index, exact search). Metrics map to pgvector operator classes (cosine →
+``vector_cosine_ops``/``<=>``, euclidean → ``vector_l2_ops``/``<->``, dotproduct →
+``vector_ip_ops``/``<#>``), and queries are ``ORDER BY embedding <op> :q LIMIT k`` so the index
+serves them. Filtered queries turn on pgvector's iterative index scan, so a filter matching at least
+``k`` rows still returns ``k`` results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from pgvector.sqlalchemy import VECTOR
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+
+from mastra_data.vectors.store import VectorStore
+
+__all__ = ("PgVector",)
+
+_OPCLASS = {"cosine": "vector_cosine_ops", "euclidean": "vector_l2_ops", "dotproduct": "vector_ip_ops"}
+_METRIC_OF = {v: k for k, v in _OPCLASS.items()}
+
+
+def _positive(config: Mapping[str, Any], key: str, default: int, limit: int) -> int:
+    value = config.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise ValueError(f"{key} must be an integer from 1 to {limit}")
+    return value
+
+
+class PgVector(VectorStore):
+    """Vector indexes on PostgreSQL + pgvector (see the module docstring)."""
+
+    store = "PG"
+    index_types: ClassVar[tuple[str, ...]] = ("hnsw", "ivfflat", "flat")
+
+    def _create(
+        self, conn: Connection, name: str, dimension: int, metric: str, config: Mapping[str, Any]
+    ) -> None:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS vector")
+        conn.exec_driver_sql(
+            f'CREATE TABLE IF NOT EXISTS "{name}" (id SERIAL PRIMARY KEY, vector_id TEXT UNIQUE NOT NULL, '
+            f"embedding vector({dimension}), metadata JSONB DEFAULT '{{}}'::jsonb)"
+        )
+        # The metric of a flat index has no operator class to read it from: keep it in a comment.
+        conn.exec_driver_sql(f"COMMENT ON TABLE \"{name}\" IS 'mastra_data: metric={metric}'")
+        opclass = _OPCLASS[metric]
+        try:
+            if config["type"] == "hnsw":
+                hnsw = dict(config.get("hnsw") or {})
+                m = _positive(hnsw, "m", 16, 100)
+                ef = _positive(hnsw, "ef_construction", 64, 1000)
+                conn.exec_driver_sql(
+                    f'CREATE INDEX IF NOT EXISTS "{name}_vector_idx" ON "{name}" '
+                    f"USING hnsw (embedding {opclass}) WITH (m = {m}, ef_construction = {ef})"
+                )
+            elif config["type"] == "ivfflat":
+                lists = _positive(dict(config.get("ivf") or {}), "lists", 100, 32768)
+                conn.exec_driver_sql(
+                    f'CREATE INDEX IF NOT EXISTS "{name}_vector_idx" ON "{name}" '
+                    f"USING ivfflat (embedding {opclass}) WITH (lists = {lists})"
+                )
+        except ValueError as exc:
+            raise self._invalid("CREATE_INDEX", str(exc)) from None
+
+    def _describe(self, conn: Connection, name: str) -> tuple[int, str, str] | None:
+        dimension = conn.execute(
+            sa.text(
+                "SELECT a.atttypmod FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE c.relname = :n AND n.nspname = current_schema() AND a.attname = 'embedding' "
+                "AND t.typname = 'vector' AND NOT a.attisdropped"
+            ),
+            {"n": name},
+        ).scalar()
+        if dimension is None:
+            return None
+        index = conn.execute(
+            sa.text(
+                "SELECT am.amname, opc.opcname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+                "JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace n ON n.oid = tc.relnamespace "
+                "JOIN pg_am am ON am.oid = ic.relam JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
+                "WHERE tc.relname = :n AND n.nspname = current_schema() AND am.amname IN ('hnsw', 'ivfflat')"
+            ),
+            {"n": name},
+        ).first()
+        if index is not None:
+            return int(dimension), _METRIC_OF.get(index[1], "cosine"), str(index[0])
+        comment = conn.execute(
+            sa.text("SELECT obj_description(to_regclass(quote_ident(:n)), 'pg_class')"), {"n": name}
+        ).scalar()
+        metric = comment.split("metric=", 1)[1] if comment and "metric=" in comment else "cosine"
+        return int(dimension), metric, "flat"
+
+    def _list(self, conn: Connection) -> list[str]:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND column_name = 'embedding' AND udt_name = 'vector'"
+                )
+            ).scalars()
+        )
+
+    def _embedding_type(self, dimension: int) -> sa.types.TypeEngine[Any]:
+        return VECTOR(dimension)
+
+    def _distance(
+        self, embedding: sa.ColumnElement[Any], query: sa.BindParameter[Any], metric: str
+    ) -> sa.ColumnElement[Any]:
+        if metric == "euclidean":
+            return embedding.l2_distance(query)  # type: ignore[no-any-return]
+        if metric == "dotproduct":
+            return embedding.max_inner_product(query)  # type: ignore[no-any-return]
+        return embedding.cosine_distance(query)  # type: ignore[no-any-return]
+
+    def _prepare_query(self, conn: Connection, name: str, top_k: int, filtered: bool) -> None:
+        # One round trip, transaction-local: the HNSW candidate list must be at least k long, and a
+        # filter needs the iterative scan (pgvector >= 0.8) or it may return fewer than k rows.
+        conn.execute(
+            sa.text(
+                "SELECT set_config('hnsw.ef_search', :ef, true), "
+                "set_config('hnsw.iterative_scan', :scan, true), "
+                "set_config('ivfflat.probes', :probes, true), "
+                "set_config('ivfflat.iterative_scan', :scan_ivf, true)"
+            ),
+            {
+                "ef": str(min(1000, max(40, 2 * top_k))),
+                "scan": "relaxed_order" if filtered else "off",
+                "probes": "10",
+                "scan_ivf": "relaxed_order" if filtered else "off",
+            },
+        )
+
+    def _insert(self, table: sa.Table) -> Any:
+        return postgresql.insert(table)

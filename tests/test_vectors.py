@@ -1,0 +1,287 @@
+"""Vector store behaviour on both backends (Mastra's vector tests, spec §6.11, without filters)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from mastra_data import NotFoundError, Storage, ValidationError
+from mastra_data.vectors.store import VectorStore
+
+VECTORS = [[1.0, 0.1, 0.0], [0.9, 0.2, 0.0], [0.95, 0.1, 0.0], [0.85, 0.2, 0.0], [0.9, 0.1, 0.0]]
+
+
+@pytest.fixture
+def storage(db_url: str) -> Iterator[Storage]:
+    with Storage.from_url(db_url) as s:
+        s.migrate()
+        yield s
+
+
+@pytest.fixture
+def vectors(storage: Storage) -> VectorStore:
+    return storage.vectors
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+
+class TestIndexManagement:
+    def test_create_describe_list_delete(self, vectors: VectorStore) -> None:
+        vectors.create_index("docs", 3)
+        stats = vectors.describe_index("docs")
+        assert (stats.dimension, stats.count, stats.metric) == (3, 0, "cosine")
+        assert "docs" in vectors.list_indexes()
+        vectors.create_index("docs", 3)  # same settings: no-op
+        vectors.delete_index("docs")
+        assert "docs" not in vectors.list_indexes()
+        with pytest.raises(NotFoundError):
+            vectors.describe_index("docs")
+
+    @pytest.mark.parametrize("dimension", [0, -1, 1.5, True, "3", 20_000])
+    def test_invalid_dimension(self, vectors: VectorStore, dimension: object) -> None:
+        with pytest.raises(ValidationError):
+            vectors.create_index("docs", dimension)  # type: ignore[arg-type]
+        assert "docs" not in vectors.list_indexes()
+
+    def test_recreating_with_another_dimension_or_metric_raises(self, vectors: VectorStore) -> None:
+        vectors.create_index("docs", 3)
+        with pytest.raises(ValidationError, match="dimension 3"):
+            vectors.create_index("docs", 4)
+        with pytest.raises(ValidationError):
+            vectors.create_index("docs", 3, metric="euclidean")
+        assert vectors.describe_index("docs").dimension == 3
+
+    @pytest.mark.parametrize(
+        "name", ["x; DROP TABLE mastra_threads", 'a"b', "ä", "1abc", "", "a" * 64, "mastra_threads", None]
+    )
+    def test_hostile_index_names_are_refused(
+        self, storage: Storage, vectors: VectorStore, name: object
+    ) -> None:
+        with pytest.raises(ValidationError):
+            vectors.create_index(name, 3)  # type: ignore[arg-type]
+        tables = set(sa.inspect(storage.engine_for("vector")).get_table_names())
+        assert "mastra_threads" in tables
+        assert vectors.list_indexes() == []
+
+    def test_unsupported_index_type_is_a_validation_error(self, vectors: VectorStore) -> None:
+        with pytest.raises(ValidationError, match="not available"):
+            vectors.create_index("docs", 3, index_config={"type": "no-such-type"})
+
+    def test_metrics(self, vectors: VectorStore) -> None:
+        for metric in vectors.metrics:
+            name = f"m_{metric}"
+            vectors.create_index(name, 2, metric=metric)  # type: ignore[arg-type]
+            assert vectors.describe_index(name).metric == metric
+            vectors.upsert(name, [[1.0, 0.0], [0.0, 2.0], [3.0, 0.0]], ids=["x", "y", "z"])
+            hits = vectors.query(name, [1.0, 0.0], top_k=3)
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        with pytest.raises(ValidationError):
+            vectors.create_index("bad_metric", 2, metric="manhattan")  # type: ignore[arg-type]
+
+
+class TestVectorOperations:
+    @pytest.fixture
+    def docs(self, vectors: VectorStore) -> VectorStore:
+        vectors.create_index("docs", 3)
+        vectors.upsert(
+            "docs", VECTORS, metadata=[{"n": i} for i in range(5)], ids=[f"v{i}" for i in range(5)]
+        )
+        return vectors
+
+    def test_query_returns_closest_by_cosine_similarity(self, docs: VectorStore) -> None:
+        query = [1.0, 0.1, 0.0]
+        hits = docs.query("docs", query, top_k=3)
+        expected = sorted(range(5), key=lambda i: -_cosine(VECTORS[i], query))[:3]
+        assert [h.id for h in hits] == [f"v{i}" for i in expected]
+        for hit in hits:
+            assert hit.score == pytest.approx(_cosine(VECTORS[int(hit.id[1:])], query), abs=1e-5)
+            assert hit.metadata == {"n": int(hit.id[1:])}
+            assert hit.vector is None
+
+    def test_mastra_reference_scores(self, vectors: VectorStore) -> None:
+        vectors.create_index("ref", 3)
+        vectors.upsert("ref", [[1, 0, 0], [0.9, 0.1, 0], [0.5, 0.5, 0], [0, 1, 0]], ids=["a", "b", "c", "d"])
+        scores = [round(h.score, 4) for h in vectors.query("ref", [1, 0, 0], top_k=4)]
+        assert scores == [1.0, 0.9939, 0.7071, 0.0]  # spec §5.2, verified against Mastra
+
+    def test_include_vector_and_top_k(self, docs: VectorStore) -> None:
+        hits = docs.query("docs", VECTORS[2], top_k=2, include_vector=True)
+        assert len(hits) == 2
+        assert hits[0].id == "v2"
+        assert hits[0].vector == pytest.approx(VECTORS[2], abs=1e-6)
+        assert len(docs.query("docs", VECTORS[0], top_k=50)) == 5
+
+    def test_upsert_updates_existing_ids_and_generates_missing_ones(self, docs: VectorStore) -> None:
+        docs.upsert("docs", [[0.0, 0.0, 1.0]], metadata=[{"n": "new"}], ids=["v0"])
+        hit = docs.query("docs", [0.0, 0.0, 1.0], top_k=1)[0]
+        assert (hit.id, hit.metadata) == ("v0", {"n": "new"})
+        assert docs.describe_index("docs").count == 5
+        new_ids = docs.upsert("docs", [[0.1, 0.1, 0.1], [0.2, 0.2, 0.2]])
+        assert len(set(new_ids)) == 2
+        assert docs.describe_index("docs").count == 7
+
+    def test_min_score(self, docs: VectorStore) -> None:
+        hits = docs.query("docs", [0.0, 1.0, 0.0], top_k=5, min_score=0.2)
+        assert hits
+        assert all(h.score > 0.2 for h in hits)
+        assert len(hits) < 5
+
+    def test_update_and_delete_by_id(self, docs: VectorStore) -> None:
+        docs.update_vector("docs", id="v1", metadata={"changed": True})
+        docs.update_vector("docs", id="v3", vector=[0.0, 0.0, 1.0])
+        top = docs.query("docs", [0.0, 0.0, 1.0], top_k=1, include_vector=True)[0]
+        assert (top.id, top.metadata) == ("v3", {"n": 3})
+        assert next(h for h in docs.query("docs", VECTORS[1], top_k=5) if h.id == "v1").metadata == {
+            "changed": True
+        }
+        docs.delete_vector("docs", "v3")
+        docs.delete_vectors("docs", ids=["v0", "v1", "missing"])
+        assert docs.describe_index("docs").count == 2
+        with pytest.raises(ValidationError):
+            docs.update_vector("docs", id="v2")  # no payload
+        with pytest.raises(ValidationError):
+            docs.update_vector("docs", id="v2", filter={"n": 2}, metadata={})
+        with pytest.raises(ValidationError):
+            docs.delete_vectors("docs")
+        with pytest.raises(ValidationError):
+            docs.delete_vectors("docs", ids=[])
+
+    def test_truncate(self, docs: VectorStore) -> None:
+        docs.truncate_index("docs")
+        assert docs.describe_index("docs").count == 0
+        assert docs.query("docs", VECTORS[0]) == []
+
+
+class TestBadInput:
+    @pytest.fixture
+    def docs(self, vectors: VectorStore) -> VectorStore:
+        vectors.create_index("docs", 3)
+        vectors.upsert("docs", [[1.0, 0.0, 0.0]], ids=["keep"])
+        return vectors
+
+    @pytest.mark.parametrize(
+        "batch",
+        [
+            [[1.0, 0.0]],
+            [[1.0, 0.0, 0.0, 0.0]],
+            [[float("nan"), 0.0, 0.0]],
+            [[float("inf"), 0.0, 0.0]],
+            [["a", 0.0, 0.0]],
+            [[True, 0.0, 0.0]],
+            [],
+            "abc",
+            [[1.0, 0.0, 0.0], [1.0, 0.0]],
+        ],
+        ids=repr,
+    )
+    def test_bad_vectors_change_nothing(self, docs: VectorStore, batch: object) -> None:
+        with pytest.raises(ValidationError):
+            docs.upsert("docs", batch, ids=None)  # type: ignore[arg-type]
+        assert docs.describe_index("docs").count == 1
+
+    def test_dimension_mismatch_names_index_expected_and_got(self, docs: VectorStore) -> None:
+        with pytest.raises(ValidationError, match=r'Index "docs" expects 3 dimensions but got 2'):
+            docs.upsert("docs", [[1.0, 0.0]])
+
+    def test_ids_and_metadata_must_match_the_vectors(self, docs: VectorStore) -> None:
+        with pytest.raises(ValidationError):
+            docs.upsert("docs", [[1.0, 0.0, 0.0]], ids=["a", "b"])
+        with pytest.raises(ValidationError):
+            docs.upsert("docs", [[1.0, 0.0, 0.0]], metadata=[{}, {}])
+        with pytest.raises(ValidationError):
+            docs.upsert("docs", [[1.0, 0.0, 0.0]], metadata=[{"x": float("nan")}])
+        assert docs.describe_index("docs").count == 1
+
+    @pytest.mark.parametrize("top_k", [0, -1, 1.5, True])
+    def test_invalid_top_k(self, docs: VectorStore, top_k: object) -> None:
+        with pytest.raises(ValidationError):
+            docs.query("docs", [1.0, 0.0, 0.0], top_k=top_k)  # type: ignore[arg-type]
+
+    def test_missing_index(self, vectors: VectorStore) -> None:
+        with pytest.raises(NotFoundError):
+            vectors.query("nope", [1.0])
+        with pytest.raises(NotFoundError):
+            vectors.upsert("nope", [[1.0]])
+
+
+def test_pg_query_uses_the_hnsw_index(make_pg_database) -> None:  # type: ignore[no-untyped-def]
+    """``ORDER BY embedding <=> q LIMIT k`` is served by the ANN index (EXPLAIN), not a seq scan."""
+    with Storage.from_url(make_pg_database()) as storage:
+        vectors = storage.vectors
+        vectors.create_index("emb", 8)
+        vectors.upsert("emb", [[float((i * j) % 7) + 1.0 for j in range(8)] for i in range(300)])
+        engine = storage.engine_for("vector")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE emb")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(
+                conn.exec_driver_sql(
+                    "EXPLAIN SELECT vector_id FROM emb ORDER BY embedding <=> '[1,2,3,4,5,6,7,8]' LIMIT 5"
+                ).scalars()
+            )
+        assert "emb_vector_idx" in plan
+        assert vectors.describe_index("emb").type == "hnsw"
+
+
+class TestFilters:
+    """Filters through the store (the language itself: tests/test_vector_filters.py)."""
+
+    @pytest.fixture
+    def catalog(self, vectors: VectorStore) -> VectorStore:
+        vectors.create_index("catalog", 3)
+        metadata = [
+            {"category": "electronics", "price": 100, "tags": ["new", "premium"], "active": True},
+            {"category": "books", "price": 50, "tags": ["used"], "active": True},
+            {"category": "electronics", "price": 75, "tags": ["refurbished"], "active": False},
+            {"category": "books", "price": 25, "tags": ["used", "sale"], "active": True},
+            {"category": "clothing", "price": 60, "tags": ["new"], "active": True},
+        ]
+        vectors.upsert("catalog", VECTORS, metadata=metadata, ids=[f"p{i}" for i in range(5)])
+        return vectors
+
+    def ids(self, store: VectorStore, flt: dict[str, object]) -> set[str]:
+        return {h.id for h in store.query("catalog", VECTORS[0], top_k=10, filter=flt)}
+
+    def test_query_filters(self, catalog: VectorStore) -> None:
+        assert self.ids(catalog, {"price": {"$gt": 75}}) == {"p0"}
+        assert self.ids(catalog, {"price": {"$lte": 50}}) == {"p1", "p3"}
+        assert self.ids(catalog, {"category": {"$in": ["electronics", "clothing"]}}) == {"p0", "p2", "p4"}
+        assert self.ids(catalog, {"tags": {"$all": ["used", "sale"]}}) == {"p3"}
+        assert self.ids(catalog, {"$or": [{"price": {"$lt": 30}}, {"active": False}]}) == {"p2", "p3"}
+        assert self.ids(catalog, {"price": "100"}) == set()  # type-strict: "100" is not 100
+        assert self.ids(catalog, {"missing": {"$exists": False}}) == {f"p{i}" for i in range(5)}
+        assert self.ids(catalog, {}) == {f"p{i}" for i in range(5)}
+
+    def test_a_filter_still_returns_top_k_when_enough_rows_match(self, catalog: VectorStore) -> None:
+        hits = catalog.query("catalog", VECTORS[0], top_k=2, filter={"category": "books"})
+        assert [h.id for h in hits] == sorted(
+            ["p1", "p3"], key=lambda i: -_cosine(VECTORS[int(i[1])], VECTORS[0])
+        )
+
+    def test_update_and_delete_by_filter(self, catalog: VectorStore) -> None:
+        catalog.update_vector("catalog", filter={"category": "books"}, metadata={"category": "archived"})
+        assert self.ids(catalog, {"category": "archived"}) == {"p1", "p3"}
+        catalog.delete_vectors("catalog", filter={"category": "archived"})
+        assert catalog.describe_index("catalog").count == 3
+
+    @pytest.mark.parametrize("flt", [{}, {"$and": []}, {"$nor": []}, {"$and": [{"$and": []}]}], ids=repr)
+    def test_empty_and_match_all_filters_are_refused(
+        self, catalog: VectorStore, flt: dict[str, object]
+    ) -> None:
+        with pytest.raises(ValidationError):
+            catalog.delete_vectors("catalog", filter=flt)
+        with pytest.raises(ValidationError):
+            catalog.update_vector("catalog", filter=flt, metadata={"x": 1})
+        assert catalog.describe_index("catalog").count == 5
+
+    def test_unknown_operators_and_hostile_keys(self, catalog: VectorStore) -> None:
+        for flt in ({"price": {"$bogus": 1}}, {"x; DROP TABLE catalog": 1}, {"a'b": 1}):
+            with pytest.raises(ValidationError):
+                catalog.query("catalog", VECTORS[0], filter=flt)
+        assert catalog.describe_index("catalog").count == 5
