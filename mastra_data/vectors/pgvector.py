@@ -133,7 +133,9 @@ class PgVector(VectorStore):
                 "ef": str(min(1000, max(40, 2 * top_k))),
                 "scan": "relaxed_order" if filtered else "off",
                 "probes": "10",
-                "scan_ivf": "relaxed_order" if filtered else "off",
+                # IVFFlat lists can be empty or skewed (e.g. built before the data arrived, as Mastra's
+                # default index is): keep probing until k rows are found, filtered or not.
+                "scan_ivf": "relaxed_order",
             },
         )
 
