@@ -30,7 +30,7 @@ _DOMAIN_FACTORIES: dict[str, DomainFactory] = {}
 def _memory(storage: Storage, engine: Engine) -> Any:
     from mastra_data.memory.repository import MemoryRepository
 
-    return MemoryRepository(engine)
+    return MemoryRepository(engine, vectors=lambda: storage.vectors)
 
 
 _DOMAIN_FACTORIES["memory"] = _memory

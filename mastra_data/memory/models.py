@@ -19,12 +19,14 @@ from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
 from mastra_data.db.types import JSONDoc, Timestamp, UTCDateTime
+from mastra_data.vectors.models import QueryResult
 
 __all__ = (
     "CloneResult",
     "Message",
     "MessageRead",
     "MessagesPage",
+    "RecallResult",
     "Resource",
     "ResourceRead",
     "Thread",
@@ -158,3 +160,11 @@ class CloneResult(BaseModel):
 
     thread: ThreadRead
     cloned_messages: list[MessageRead]
+
+
+class RecallResult(BaseModel):
+    """What :meth:`MemoryRepository.recall` found: the messages to show (last N plus every semantic
+    hit with its context, chronological, deduplicated) and the raw vector hits (best first)."""
+
+    messages: list[MessageRead]
+    hits: list[QueryResult]

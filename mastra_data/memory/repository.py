@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import sqlalchemy as sa
 from pydantic import ValidationError as PydanticValidationError
@@ -40,6 +40,7 @@ from mastra_data.memory.models import (
     Message,
     MessageRead,
     MessagesPage,
+    RecallResult,
     Resource,
     ResourceRead,
     Thread,
@@ -48,8 +49,12 @@ from mastra_data.memory.models import (
 )
 from mastra_data.pagination import metadata_filter, order_by, paginate
 from mastra_data.validation import Checker
+from mastra_data.vectors.models import QueryResult
 
-__all__ = ("MemoryRepository",)
+if TYPE_CHECKING:
+    from mastra_data.vectors.store import VectorStore
+
+__all__ = ("MemoryRepository", "memory_index_name", "message_text")
 
 THREADS: sa.Table = Thread.__table__  # type: ignore[attr-defined]
 MESSAGES: sa.Table = Message.__table__  # type: ignore[attr-defined]
@@ -182,6 +187,25 @@ def _window_statement(count: int, by_resource: bool) -> sa.CompoundSelect[Any]:
     return sa.union_all(*selects)
 
 
+MEMORY_INDEX = "memory_messages"
+
+
+def memory_index_name(dimension: int) -> str:
+    """Mastra's recall index name: ``memory_messages`` for 1536 dimensions, else ``memory_messages_<dim>``."""
+    return MEMORY_INDEX if dimension == 1536 else f"{MEMORY_INDEX}_{dimension}"
+
+
+def message_text(content: dict[str, Any] | str) -> str:
+    """The text Mastra embeds for a message: ``content.content``, else its text parts joined."""
+    if isinstance(content, str):
+        return content
+    text = content.get("content")
+    if isinstance(text, str) and text:
+        return text
+    parts = content.get("parts") or []
+    return " ".join(p.get("text", "") for p in parts if isinstance(p, dict) and p.get("type") == "text")
+
+
 def _now() -> datetime:
     return to_utc(datetime.now(UTC))
 
@@ -285,10 +309,12 @@ class MemoryRepository:
 
     Args:
         engine: A mastra_data engine (:func:`mastra_data.db.create_engine`), already migrated.
+        vectors: Returns the vector store used for semantic recall (``Storage`` passes its own).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, vectors: Callable[[], VectorStore] | None = None) -> None:
         self._engine = engine
+        self._vectors = vectors  # lazy: the vector store may live on another database
         self._backend: Backend = backend_for(engine)
         self._store = self._backend.store
         # Hot statements are built once: building an upsert's ``excluded`` alias or a fresh UPDATE per
@@ -491,7 +517,8 @@ class MemoryRepository:
         return current.model_copy(update={"title": new_title, "metadata": merged, "updated_at": now})
 
     def delete_thread(self, thread_id: str, *, resource_id: str | None = None) -> None:
-        """Delete a thread and all its messages in one transaction (no error if it does not exist).
+        """Delete a thread and all its messages in one transaction (no error if it does not exist), then
+        its recall vectors in every ``memory_messages*`` index.
 
         Raises:
             OwnershipError: ``resource_id`` given and another resource owns the thread.
@@ -501,6 +528,9 @@ class MemoryRepository:
             self._check_owner(conn, [thread_id], resource_id)
             conn.execute(sa.delete(MESSAGES).where(_M.thread_id == thread_id))
             conn.execute(sa.delete(THREADS).where(_T.id == thread_id))
+        # After the commit (the vectors may be in another database): a failure here leaves orphaned
+        # vectors, which recall ignores, never orphaned messages.
+        self._forget_vectors({"thread_id": thread_id})
 
     def list_threads(
         self,
@@ -886,7 +916,8 @@ class MemoryRepository:
         return [_message(r) for r in rows]
 
     def delete_messages(self, message_ids: Sequence[str]) -> None:
-        """Delete messages by id in one transaction; bumps their threads' ``updated_at``.
+        """Delete messages by id in one transaction; bumps their threads' ``updated_at``; then deletes
+        their recall vectors (Mastra beta.15 leaves them behind).
 
         Unknown ids are ignored; an empty list does nothing.
         """
@@ -901,6 +932,8 @@ class MemoryRepository:
                 )
                 conn.execute(sa.delete(MESSAGES).where(_M.id.in_(chunk)))
             self._touch_threads(conn, threads, _now())
+        for start in range(0, len(ids), _CHUNK):
+            self._forget_vectors({"message_id": {"$in": ids[start : start + _CHUNK]}})
 
     # --- resources (working memory) ------------------------------------------------------------
 
@@ -1001,6 +1034,147 @@ class MemoryRepository:
                 "updated_at": now,
             }
         )
+
+    # --- semantic recall --------------------------------------------------------------------------
+
+    def _vector_store(self, operation: str) -> VectorStore:
+        if self._vectors is None:
+            raise ValidationError(
+                error_id(self._store, operation, "NO_VECTOR_STORE"),
+                "Semantic recall needs a vector store: use the repository from Storage (storage.memory)",
+            )
+        return self._vectors()
+
+    def _memory_indexes(self) -> list[str]:
+        if self._vectors is None:
+            return []
+        return [name for name in self._vectors().list_indexes() if name.startswith(MEMORY_INDEX)]
+
+    def index_messages(
+        self,
+        messages: Sequence[MessageInput],
+        embeddings: Sequence[Sequence[float]] | None = None,
+        *,
+        embedder: Callable[[list[str]], Sequence[Sequence[float]]] | None = None,
+    ) -> str:
+        """Store one embedding per message for semantic recall; returns the index name.
+
+        The index is Mastra's: ``memory_messages`` for 1536 dimensions, ``memory_messages_<dim>``
+        otherwise, created on first use; vector metadata is ``{message_id, thread_id, resource_id}``.
+        Re-indexing a message replaces its vectors (also those Mastra stored in chunks). Give
+        ``embeddings`` (one per message) or an ``embedder`` called with the messages' texts.
+
+        Raises:
+            ValidationError: counts differ, no embeddings/embedder, messages without thread/resource ids,
+                a vector of the wrong dimension.
+        """
+        now = _now()
+        models = [self._validate_message(m, now) for m in messages]
+        if not models:
+            return ""
+        if embeddings is None:
+            if embedder is None:
+                raise self._invalid("INDEX_MESSAGES", "INVALID_ARGUMENT", "Give embeddings or an embedder")
+            embeddings = embedder([message_text(m.content) for m in models])
+        if isinstance(embeddings, str) or len(embeddings) != len(models) or not embeddings[0]:
+            raise self._invalid(
+                "INDEX_MESSAGES", "INVALID_ARGUMENT", f"Expected {len(models)} embeddings, one per message"
+            )
+        if len({len(e) for e in embeddings}) != 1:  # checked before the old vectors are replaced
+            raise self._invalid(
+                "INDEX_MESSAGES", "INVALID_ARGUMENT", "All embeddings must have one dimension"
+            )
+        vectors = self._vector_store("INDEX_MESSAGES")
+        name = memory_index_name(len(embeddings[0]))
+        vectors.create_index(name, len(embeddings[0]))
+        ids = [m.id for m in models]
+        vectors.upsert(
+            name,
+            embeddings,
+            ids=ids,
+            delete_filter={"message_id": {"$in": ids}},
+            metadata=[
+                {"message_id": m.id, "thread_id": m.thread_id, "resource_id": m.resource_id} for m in models
+            ],
+        )
+        return name
+
+    def recall(
+        self,
+        thread_id: str,
+        *,
+        resource_id: str | None = None,
+        last_messages: int = 10,
+        query_vector: Sequence[float] | None = None,
+        top_k: int = 4,
+        message_range: int = 1,
+        scope: Literal["resource", "thread"] = "resource",
+        threshold: float | None = None,
+    ) -> RecallResult:
+        """The thread's last ``last_messages`` messages plus every semantic hit with ±``message_range``
+        context, chronological and deduplicated (Mastra's ``Memory.recall``).
+
+        Hits come from the vector index for ``query_vector``'s dimension, filtered by ``resource_id``
+        (scope ``"resource"``, the default: other threads of the same resource count) or by
+        ``thread_id`` (scope ``"thread"``); ``threshold`` drops hits scoring below it. Without a query
+        vector, or before anything was indexed, only the last messages are returned.
+
+        Raises:
+            OwnershipError: ``resource_id`` does not own the thread.
+            ValidationError: resource scope without ``resource_id``, bad counts.
+        """
+        self._thread_id(thread_id, "RECALL")
+        check = Checker(self._store, "RECALL")
+        check.count(last_messages, "lastMessages")
+        check.count(message_range, "messageRange")
+        if scope not in ("resource", "thread"):
+            raise check.fail("scope must be 'resource' or 'thread'")
+        if query_vector is not None and scope == "resource" and resource_id is None:
+            raise check.fail(
+                "Resource-scoped semantic recall needs a resource_id; pass one or use scope='thread'"
+            )
+        if resource_id is not None:
+            with self._read("RECALL", threadId=thread_id) as conn:
+                self._check_owner(conn, [thread_id], resource_id)
+        hits: list[QueryResult] = []
+        if query_vector is not None:
+            vectors = self._vector_store("RECALL")
+            name = memory_index_name(len(query_vector))
+            if name in vectors.list_indexes():
+                flt = {"resource_id": resource_id} if scope == "resource" else {"thread_id": thread_id}
+                hits = vectors.query(name, query_vector, top_k=top_k, filter=flt)
+                if threshold is not None:
+                    hits = [h for h in hits if h.score >= threshold]
+        include = [
+            {
+                "id": h.metadata["message_id"],
+                "with_previous_messages": message_range,
+                "with_next_messages": message_range,
+            }
+            for h in hits
+            if h.metadata and isinstance(h.metadata.get("message_id"), str)
+        ]
+        latest = (
+            self.list_messages(
+                thread_id, resource_id=resource_id, per_page=last_messages, order_by={"direction": "DESC"}
+            ).messages
+            if last_messages
+            else []
+        )
+        context = (
+            self.list_messages(thread_id, resource_id=resource_id, per_page=0, include=include).messages
+            if include
+            else []
+        )
+        merged = {m.id: m for m in [*latest, *context]}
+        ordered = sorted(merged.values(), key=lambda m: (m.created_at, m.id))
+        return RecallResult(messages=ordered, hits=hits)
+
+    def _forget_vectors(self, flt: Mapping[str, Any]) -> None:
+        """Delete memory vectors matching ``flt`` in every ``memory_messages*`` index."""
+        for name in self._memory_indexes():
+            assert self._vectors is not None
+            self._vectors().delete_vectors(name, filter=flt)
 
     # --- clone --------------------------------------------------------------------------------
 

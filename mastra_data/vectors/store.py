@@ -19,10 +19,9 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.dialects import WRITE_TRANSACTION
@@ -35,31 +34,13 @@ from mastra_data.errors import (
     ValidationError,
     translate_db_errors,
 )
+from mastra_data.vectors.models import IndexStats, Metric, QueryResult
 
 __all__ = ("IndexStats", "Metric", "QueryResult", "VectorStore")
 
-Metric = Literal["cosine", "euclidean", "dotproduct"]
 METRICS: tuple[str, ...] = ("cosine", "euclidean", "dotproduct")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 MAX_DIMENSION = 16_000  # pgvector's limit for stored vectors
-
-
-class QueryResult(BaseModel):
-    """One hit of :meth:`VectorStore.query` (Mastra's ``QueryResult``)."""
-
-    id: str
-    score: float
-    metadata: dict[str, Any] | None = None
-    vector: list[float] | None = None
-
-
-class IndexStats(BaseModel):
-    """What :meth:`VectorStore.describe_index` reports."""
-
-    dimension: int
-    count: int
-    metric: Metric
-    type: str
 
 
 class VectorStore(ABC):
@@ -269,8 +250,12 @@ class VectorStore(ABC):
         *,
         metadata: Sequence[Mapping[str, Any]] | None = None,
         ids: Sequence[str] | None = None,
+        delete_filter: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Insert or replace vectors by id in one transaction; returns the ids (generated if omitted).
+
+        ``delete_filter`` (Mastra's ``deleteFilter``) first deletes the vectors it matches, in the same
+        transaction and only once every input is valid: a re-index that fails leaves the old vectors.
 
         Raises:
             ValidationError: empty list, a vector of the wrong dimension or with NaN/Inf/non-numbers,
@@ -300,6 +285,8 @@ class VectorStore(ABC):
                     }
                 )
             table = self._table(name, dimension)
+            if delete_filter is not None:
+                conn.execute(sa.delete(table).where(*self._target(table, delete_filter, "UPSERT")))
             insert = self._insert(table)
             stmt = insert.on_conflict_do_update(
                 index_elements=[table.c.vector_id],
