@@ -285,3 +285,22 @@ class TestFilters:
             with pytest.raises(ValidationError):
                 catalog.query("catalog", VECTORS[0], filter=flt)
         assert catalog.describe_index("catalog").count == 5
+
+
+def test_libsql_diskann_serves_unfiltered_queries_with_vector_top_k(libsql_engine: sa.Engine) -> None:
+    from mastra_data.vectors.libsql import LibSQLVector
+
+    vectors = LibSQLVector(libsql_engine)
+    vectors.create_index("ann", 4, index_config={"type": "diskann", "diskann": {"max_neighbors": 8}})
+    data = [[float(i), float(i % 5), float(i % 7), 1.0] for i in range(60)]
+    vectors.upsert("ann", data, ids=[f"v{i}" for i in range(60)])
+    assert vectors.describe_index("ann").type == "diskann"
+    statements: list[str] = []
+    sa.event.listen(libsql_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert vectors.query("ann", data[17], top_k=1)[0].id == "v17"
+    assert any("vector_top_k" in s for s in statements)
+    statements.clear()
+    filtered = vectors.query("ann", data[17], top_k=3, filter={"never": {"$exists": False}})
+    assert filtered[0].id == "v17"
+    assert len(filtered) == 3
+    assert not any("vector_top_k" in s for s in statements)  # filtered: exact scan, always k rows

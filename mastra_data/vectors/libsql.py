@@ -13,7 +13,7 @@ from __future__ import annotations
 import array
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -126,6 +126,35 @@ class LibSQLVector(VectorStore):
         if metric == "euclidean":
             return sa.func.vector_distance_l2(embedding, query, type_=sa.Float())
         return sa.func.vector_distance_cos(embedding, query, type_=sa.Float())
+
+    def _query_statement(
+        self,
+        table: sa.Table,
+        columns: Sequence[sa.ColumnElement[Any]],
+        where: Sequence[sa.ColumnElement[bool]],
+        distance: sa.ColumnElement[Any],
+        query: sa.BindParameter[Any],
+        top_k: int,
+        index_type: str,
+    ) -> sa.Select[Any]:
+        """With a DiskANN index and no filter, candidates come from ``vector_top_k`` (approximate).
+
+        A filtered query stays an exact scan: ``vector_top_k`` cannot filter, and over-fetching then
+        filtering can return fewer than ``k`` rows although ``k`` match. The top-k table drives the join
+        (rowid lookups into the index table), the order Turso recommends (libsql#2212).
+        """
+        if index_type != "diskann" or where:
+            return super()._query_statement(table, columns, where, distance, query, top_k, index_type)
+        top = sa.func.vector_top_k(f"{table.name}_vector_idx", query, top_k).table_valued("id").alias("top")
+        rowid: sa.ColumnElement[Any] = sa.literal_column(
+            f'"{table.name}".rowid'
+        )  # the name is a validated identifier
+        return (
+            sa.select(*columns)
+            .select_from(top.join(table, rowid == top.c.id))
+            .order_by(distance)
+            .limit(top_k)
+        )
 
     def _insert(self, table: sa.Table) -> Any:
         return sqlite.insert(table)

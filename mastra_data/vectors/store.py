@@ -59,7 +59,7 @@ class VectorStore(ABC):
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._stats: dict[str, tuple[int, str]] = {}  # index -> (dimension, metric)
+        self._stats: dict[str, tuple[int, str, str]] = {}  # index -> (dimension, metric, index type)
 
     # --- backend hooks --------------------------------------------------------------------------
 
@@ -86,6 +86,20 @@ class VectorStore(ABC):
         self, embedding: sa.ColumnElement[Any], query: sa.BindParameter[Any], metric: str
     ) -> sa.ColumnElement[Any]:
         """An ascending distance expression (``ORDER BY`` it ``LIMIT k`` lets an ANN index serve)."""
+
+    def _query_statement(
+        self,
+        table: sa.Table,
+        columns: Sequence[sa.ColumnElement[Any]],
+        where: Sequence[sa.ColumnElement[bool]],
+        distance: sa.ColumnElement[Any],
+        query: sa.BindParameter[Any],
+        top_k: int,
+        index_type: str,
+    ) -> sa.Select[Any]:
+        """``SELECT … WHERE <filter> ORDER BY <distance> LIMIT k``: exact, or ANN where the database
+        serves this shape from its index (pgvector). Backends may override (libSQL's DiskANN)."""
+        return sa.select(*columns).where(*where).order_by(distance).limit(top_k)
 
     def _prepare_query(self, conn: Connection, name: str, top_k: int, filtered: bool) -> None:  # noqa: B027
         """Session settings before a query (e.g. HNSW search breadth); nothing by default."""
@@ -127,7 +141,7 @@ class VectorStore(ABC):
             )
         return index_name
 
-    def _index(self, conn: Connection, name: str, operation: str) -> tuple[int, str]:
+    def _index(self, conn: Connection, name: str, operation: str) -> tuple[int, str, str]:
         known = self._stats.get(name)
         if known is None:
             described = self._describe(conn, name)
@@ -138,7 +152,7 @@ class VectorStore(ABC):
                     domain=ErrorDomain.MASTRA_VECTOR,
                     details={"indexName": name},
                 )
-            known = self._stats[name] = (described[0], described[1])
+            known = self._stats[name] = described
         return known
 
     def _table(self, name: str, dimension: int) -> sa.Table:
@@ -239,9 +253,10 @@ class VectorStore(ABC):
                         f"requested {dimension}/{metric}. Delete it first to change either.",
                         status="INDEX_MISMATCH",
                     )
+                kind = existing[2]
             else:
                 self._create(conn, name, dimension, metric, config)
-        self._stats[name] = (dimension, metric)
+        self._stats[name] = (dimension, metric, kind)
 
     def upsert(
         self,
@@ -274,7 +289,7 @@ class VectorStore(ABC):
             raise self._invalid("UPSERT", f"metadata must be a list of {count} objects")
         keys = list(ids) if ids is not None else [str(uuid.uuid4()) for _ in range(count)]
         with self._connect("UPSERT", write=True, indexName=name) as conn:
-            dimension, _metric = self._index(conn, name, "UPSERT")
+            dimension, _metric, _kind = self._index(conn, name, "UPSERT")
             rows = []
             for i, vector in enumerate(vectors):
                 rows.append(
@@ -321,17 +336,16 @@ class VectorStore(ABC):
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
             raise self._invalid("QUERY", f"topK must be a positive integer, got {top_k!r}")
         with self._connect("QUERY", indexName=name) as conn:
-            dimension, metric = self._index(conn, name, "QUERY")
+            dimension, metric, kind = self._index(conn, name, "QUERY")
             vector = self._vector(query_vector, dimension, "QUERY", name)
             table = self._table(name, dimension)
             where = self._filter(table, filter)
-            distance = self._distance(
-                table.c.embedding, sa.bindparam("q", vector, type_=table.c.embedding.type), metric
-            )
+            query = sa.bindparam("q", vector, type_=table.c.embedding.type)
+            distance = self._distance(table.c.embedding, query, metric)
             columns = [table.c.vector_id, table.c.metadata, distance.label("distance")]
             if include_vector:
                 columns.append(table.c.embedding)
-            stmt = sa.select(*columns).where(*where).order_by(distance).limit(top_k)
+            stmt = self._query_statement(table, columns, where, distance, query, top_k, kind)
             self._prepare_query(conn, name, top_k, bool(where))
             rows = conn.execute(stmt).all()
         results = []
@@ -390,7 +404,7 @@ class VectorStore(ABC):
         """
         name = self._name(index_name, "TRUNCATE_INDEX")
         with self._connect("TRUNCATE_INDEX", write=True, indexName=name) as conn:
-            dimension, _ = self._index(conn, name, "TRUNCATE_INDEX")
+            dimension, _, _ = self._index(conn, name, "TRUNCATE_INDEX")
             conn.execute(sa.delete(self._table(name, dimension)))
 
     def update_vector(
@@ -421,7 +435,7 @@ class VectorStore(ABC):
         if metadata is not None:
             metadata = self._metadata(metadata, "UPDATE_VECTOR")
         with self._connect("UPDATE_VECTOR", write=True, indexName=name) as conn:
-            dimension, _ = self._index(conn, name, "UPDATE_VECTOR")
+            dimension, _, _ = self._index(conn, name, "UPDATE_VECTOR")
             table = self._table(name, dimension)
             values: dict[str, Any] = {}
             if vector is not None:
@@ -477,7 +491,7 @@ class VectorStore(ABC):
                 "DELETE_VECTORS", "ids must be a non-empty list of strings", status="EMPTY_IDS"
             )
         with self._connect("DELETE_VECTORS", write=True, indexName=name) as conn:
-            dimension, _ = self._index(conn, name, "DELETE_VECTORS")
+            dimension, _, _ = self._index(conn, name, "DELETE_VECTORS")
             table = self._table(name, dimension)
             if ids is not None:
                 for start in range(0, len(ids), 500):
