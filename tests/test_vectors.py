@@ -304,3 +304,36 @@ def test_libsql_diskann_serves_unfiltered_queries_with_vector_top_k(libsql_engin
     assert filtered[0].id == "v17"
     assert len(filtered) == 3
     assert not any("vector_top_k" in s for s in statements)  # filtered: exact scan, always k rows
+
+
+def test_where_equals_is_exact_and_served_by_the_metadata_index(
+    storage: Storage, vectors: VectorStore
+) -> None:
+    vectors.create_index("mem", 4)
+    vectors.index_metadata("mem", "thread_id")
+    data = [[float(i % 11), float(i % 7), float(i % 5), 1.0] for i in range(400)]
+    meta = [{"thread_id": f"t{i % 40}", "n": i} for i in range(400)]
+    vectors.upsert("mem", data, metadata=meta, ids=[f"v{i}" for i in range(400)])
+    query = [3.0, 1.0, 4.0, 1.0]
+    engine = storage.engine_for("vector")
+    captured: list[tuple[str, object]] = []
+    listener = lambda *args: captured.append((args[2], args[3]))  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    hits = vectors.query("mem", query, top_k=5, where_equals={"thread_id": "t7"})
+    sa.event.remove(engine, "before_cursor_execute", listener)
+    mine = [i for i in range(400) if i % 40 == 7]
+    expected = sorted(mine, key=lambda i: (-_cosine(data[i], query), i))[:5]
+    assert [h.id for h in hits][:1] == [f"v{expected[0]}"]
+    assert sorted(h.id for h in hits) == sorted(f"v{i}" for i in expected)  # exact, not approximate
+    assert all(h.metadata and h.metadata["thread_id"] == "t7" for h in hits)
+    sql, params = next((s, p) for s, p in captured if "ORDER BY" in s)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE mem")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))  # type: ignore[arg-type]
+        else:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))  # type: ignore[arg-type]
+    assert "mem_thread_id_idx" in plan
+    with pytest.raises(ValidationError):
+        vectors.query("mem", query, where_equals={"x; DROP TABLE mem": "t"})

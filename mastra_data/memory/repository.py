@@ -315,6 +315,7 @@ class MemoryRepository:
     def __init__(self, engine: Engine, vectors: Callable[[], VectorStore] | None = None) -> None:
         self._engine = engine
         self._vectors = vectors  # lazy: the vector store may live on another database
+        self._ready_indexes: set[str] = set()  # memory indexes known to exist with their metadata indexes
         self._backend: Backend = backend_for(engine)
         self._store = self._backend.store
         # Hot statements are built once: building an upsert's ``excluded`` alias or a fresh UPDATE per
@@ -1086,7 +1087,12 @@ class MemoryRepository:
             )
         vectors = self._vector_store("INDEX_MESSAGES")
         name = memory_index_name(len(embeddings[0]))
-        vectors.create_index(name, len(embeddings[0]))
+        vectors.create_index(name, len(embeddings[0]))  # a no-op when it exists (also when Mastra made it)
+        if name not in self._ready_indexes:
+            # Recall filters by thread or resource: index both so those queries are exact and cheap.
+            for key in ("thread_id", "resource_id"):
+                vectors.index_metadata(name, key)
+            self._ready_indexes.add(name)
         ids = [m.id for m in models]
         vectors.upsert(
             name,
@@ -1141,8 +1147,10 @@ class MemoryRepository:
             vectors = self._vector_store("RECALL")
             name = memory_index_name(len(query_vector))
             if name in vectors.list_indexes():
-                flt = {"resource_id": resource_id} if scope == "resource" else {"thread_id": thread_id}
-                hits = vectors.query(name, query_vector, top_k=top_k, filter=flt)
+                owner = {"thread_id": thread_id}
+                if scope == "resource" and resource_id is not None:
+                    owner = {"resource_id": resource_id}
+                hits = vectors.query(name, query_vector, top_k=top_k, where_equals=owner)
                 if threshold is not None:
                     hits = [h for h in hits if h.score >= threshold]
         include = [

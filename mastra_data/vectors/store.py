@@ -40,6 +40,7 @@ __all__ = ("IndexStats", "Metric", "QueryResult", "VectorStore")
 
 METRICS: tuple[str, ...] = ("cosine", "euclidean", "dotproduct")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 MAX_DIMENSION = 16_000  # pgvector's limit for stored vectors
 
 
@@ -100,6 +101,15 @@ class VectorStore(ABC):
         """``SELECT … WHERE <filter> ORDER BY <distance> LIMIT k``: exact, or ANN where the database
         serves this shape from its index (pgvector). Backends may override (libSQL's DiskANN)."""
         return sa.select(*columns).where(*where).order_by(distance).limit(top_k)
+
+    @abstractmethod
+    def _metadata_text(self, table: sa.Table, key: str) -> sa.ColumnElement[Any]:
+        """The text value of top-level metadata ``key``, in the exact form :meth:`index_metadata` indexes
+        (``key`` is a validated identifier and is inlined, so the database can match the index)."""
+
+    @abstractmethod
+    def _create_metadata_index(self, conn: Connection, name: str, key: str) -> None:
+        """Create the expression index on ``_metadata_text(key)`` if missing."""
 
     def _prepare_query(self, conn: Connection, name: str, top_k: int, filtered: bool) -> None:  # noqa: B027
         """Session settings before a query (e.g. HNSW search breadth); nothing by default."""
@@ -323,10 +333,15 @@ class VectorStore(ABC):
         filter: Mapping[str, Any] | None = None,
         include_vector: bool = False,
         min_score: float | None = None,
+        where_equals: Mapping[str, str] | None = None,
     ) -> list[QueryResult]:
         """The ``top_k`` nearest vectors (best first), optionally metadata-filtered and thresholded.
 
         The statement is ``… ORDER BY <distance> LIMIT k``, the shape an ANN index can serve.
+        ``where_equals`` is a fast path for string equality on top-level metadata keys (ANDed with
+        ``filter``): it is what :meth:`index_metadata` indexes, so a selective one (a thread's or a
+        resource's messages) is answered exactly from that index. Unlike ``filter``, it does not look
+        inside arrays.
 
         Raises:
             ValidationError: bad ``top_k``, a query vector of the wrong dimension or not finite.
@@ -340,6 +355,10 @@ class VectorStore(ABC):
             vector = self._vector(query_vector, dimension, "QUERY", name)
             table = self._table(name, dimension)
             where = self._filter(table, filter)
+            for key, value in (where_equals or {}).items():
+                if not isinstance(key, str) or not _KEY.match(key) or not isinstance(value, str):
+                    raise self._invalid("QUERY", "where_equals maps metadata keys (identifiers) to strings")
+                where.append(self._metadata_text(table, key) == value)
             query = sa.bindparam("q", vector, type_=table.c.embedding.type)
             distance = self._distance(table.c.embedding, query, metric)
             columns = [table.c.vector_id, table.c.metadata, distance.label("distance")]
@@ -363,6 +382,20 @@ class VectorStore(ABC):
 
         tree = filters.parse_filter(flt)
         return [] if tree is None else [filters.compile_filter(tree, table.c.metadata)]
+
+    def index_metadata(self, index_name: str, key: str) -> None:
+        """Index the text value of top-level metadata ``key`` (serves ``query(where_equals=…)``).
+
+        Raises:
+            ValidationError: bad index name or key.
+            NotFoundError: no such index.
+        """
+        name = self._name(index_name, "INDEX_METADATA")
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise self._invalid("INDEX_METADATA", f"Invalid metadata key {key!r}")
+        with self._connect("INDEX_METADATA", write=True, indexName=name) as conn:
+            self._index(conn, name, "INDEX_METADATA")
+            self._create_metadata_index(conn, name, key)
 
     def list_indexes(self) -> list[str]:
         """Names of all vector indexes in the database, sorted."""
