@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import Engine, make_url
 
+from mastra_data import Storage
 from mastra_data.db.engine import create_engine
 
 BACKENDS = ("libsql", "postgres")
@@ -80,6 +81,14 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "libsql":
         return f"sqlite+libsql:///{tmp_path / 'mastra.db'}"
     return str(request.getfixturevalue("make_pg_database")())
+
+
+@pytest.fixture
+def storage(db_url: str) -> Iterator[Storage]:
+    """A migrated :class:`Storage` on :func:`db_url`, closed after the test."""
+    with Storage.from_url(db_url) as s:
+        s.migrate()
+        yield s
 
 
 @pytest.fixture

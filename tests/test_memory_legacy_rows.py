@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 
 from mastra_data import Message, Storage
@@ -14,13 +12,6 @@ from mastra_data.db.dialects import backend_for
 from mastra_data.memory.repository import MemoryRepository
 
 MESSAGES = Message.__table__  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-def storage(db_url: str) -> Iterator[Storage]:
-    with Storage.from_url(db_url) as s:
-        s.migrate()
-        yield s
 
 
 def _raw_insert(storage: Storage, rows: list[tuple[str, str, str, str]]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,13 +16,6 @@ DIM = 8
 
 def unit(k: int) -> list[float]:
     return [1.0 if j == k else 0.0 for j in range(DIM)]
-
-
-@pytest.fixture
-def storage(db_url: str) -> Iterator[Storage]:
-    with Storage.from_url(db_url) as s:
-        s.migrate()
-        yield s
 
 
 @pytest.fixture

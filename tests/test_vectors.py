@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -12,13 +11,6 @@ from mastra_data import NotFoundError, Storage, ValidationError
 from mastra_data.vectors.store import VectorStore
 
 VECTORS = [[1.0, 0.1, 0.0], [0.9, 0.2, 0.0], [0.95, 0.1, 0.0], [0.85, 0.2, 0.0], [0.9, 0.1, 0.0]]
-
-
-@pytest.fixture
-def storage(db_url: str) -> Iterator[Storage]:
-    with Storage.from_url(db_url) as s:
-        s.migrate()
-        yield s
 
 
 @pytest.fixture
