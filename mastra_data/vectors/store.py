@@ -12,19 +12,20 @@ Scores: ``cosine`` → cosine similarity (``1 - distance``, as Mastra); ``euclid
 
 from __future__ import annotations
 
+import array
 import json
 import math
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from mastra_data.db.dialects import WRITE_TRANSACTION
+from mastra_data.db.dialects import WRITE_TRANSACTION, backend_for
 from mastra_data.db.schema import CORE_TABLES
 from mastra_data.db.types import JSONDoc
 from mastra_data.errors import (
@@ -38,6 +39,8 @@ from mastra_data.vectors.models import IndexStats, Metric, QueryResult
 
 __all__ = ("IndexStats", "Metric", "QueryResult", "VectorStore")
 
+Shape = tuple[list[sa.ColumnElement[Any]], sa.ColumnElement[Any]]
+"""The selected columns and the distance expression of a query, over some FROM clause."""
 METRICS: tuple[str, ...] = ("cosine", "euclidean", "dotproduct")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -61,6 +64,7 @@ class VectorStore(ABC):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._stats: dict[str, tuple[int, str, str]] = {}  # index -> (dimension, metric, index type)
+        self._tables: dict[tuple[str, int], sa.Table] = {}
 
     # --- backend hooks --------------------------------------------------------------------------
 
@@ -91,15 +95,18 @@ class VectorStore(ABC):
     def _query_statement(
         self,
         table: sa.Table,
-        columns: Sequence[sa.ColumnElement[Any]],
+        shape: Callable[[sa.FromClause], Shape],
         where: Sequence[sa.ColumnElement[bool]],
-        distance: sa.ColumnElement[Any],
         query: sa.BindParameter[Any],
         top_k: int,
         index_type: str,
+        narrowed: bool,
     ) -> sa.Select[Any]:
         """``SELECT … WHERE <filter> ORDER BY <distance> LIMIT k``: exact, or ANN where the database
-        serves this shape from its index (pgvector). Backends may override (libSQL's DiskANN)."""
+        serves this shape from its index (pgvector). ``shape(source)`` gives the selected columns and
+        the distance over a FROM; ``narrowed``: an indexed ``where_equals`` selects the candidates.
+        Backends may override (libSQL's DiskANN, PostgreSQL's exact narrowed scan)."""
+        columns, distance = shape(table)
         return sa.select(*columns).where(*where).order_by(distance).limit(top_k)
 
     @abstractmethod
@@ -111,8 +118,9 @@ class VectorStore(ABC):
     def _create_metadata_index(self, conn: Connection, name: str, key: str) -> None:
         """Create the expression index on ``_metadata_text(key)`` if missing."""
 
-    def _prepare_query(self, conn: Connection, name: str, top_k: int, filtered: bool) -> None:  # noqa: B027
-        """Session settings before a query (e.g. HNSW search breadth); nothing by default."""
+    def _query_settings(self, top_k: int) -> tuple[Any, dict[str, Any]] | None:
+        """A statement (and parameters) to run in the query's transaction first, or ``None``."""
+        return None
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -127,8 +135,14 @@ class VectorStore(ABC):
         )
 
     @contextmanager
-    def _connect(self, operation: str, *, write: bool = False, **details: Any) -> Iterator[Connection]:
-        options = {WRITE_TRANSACTION: True} if write else {}
+    def _connect(
+        self, operation: str, *, write: bool = False, read_only: bool = False, **details: Any
+    ) -> Iterator[Connection]:
+        """A connection in one transaction (writes begin IMMEDIATE on libSQL); ``read_only`` uses the
+        backend's read options (no transaction round trips on PostgreSQL)."""
+        options: dict[str, Any] = {WRITE_TRANSACTION: True} if write else {}
+        if read_only:
+            options.update(backend_for(self._engine).read_options)
         try:
             with (
                 translate_db_errors(self.store, operation, **details),
@@ -166,6 +180,14 @@ class VectorStore(ABC):
         return known
 
     def _table(self, name: str, dimension: int) -> sa.Table:
+        # Cached: building a Table (and the statements' column proxies) costs more than a small query.
+        key = (name, dimension)
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = self._new_table(name, dimension)
+        return table
+
+    def _new_table(self, name: str, dimension: int) -> sa.Table:
         return sa.Table(
             name,
             sa.MetaData(),
@@ -189,12 +211,18 @@ class VectorStore(ABC):
                 expected=dimension,
                 got=len(value),
             )
-        out: list[float] = []
+        # Fast path in C: array() rejects non-numbers, fsum() is finite only if every component is.
+        # Anything unusual (bools, NaN/Inf, a huge sum) falls through to the explicit check below.
+        try:
+            data = array.array("d", value)
+            if math.isfinite(math.fsum(data)) and not any(type(x) is bool for x in value):
+                return data.tolist()
+        except (TypeError, OverflowError):
+            pass
         for x in value:
             if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
                 raise self._invalid(operation, f"Vector components must be finite numbers, got {x!r}")
-            out.append(float(x))
-        return out
+        return [float(x) for x in value]
 
     def _metadata(self, value: Any, operation: str) -> dict[str, Any]:
         """A JSON object (finite numbers, string keys): the only metadata both backends can store."""
@@ -350,7 +378,8 @@ class VectorStore(ABC):
         name = self._name(index_name, "QUERY")
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
             raise self._invalid("QUERY", f"topK must be a positive integer, got {top_k!r}")
-        with self._connect("QUERY", indexName=name) as conn:
+        settings = self._query_settings(top_k)
+        with self._connect("QUERY", read_only=not settings, indexName=name) as conn:
             dimension, metric, kind = self._index(conn, name, "QUERY")
             vector = self._vector(query_vector, dimension, "QUERY", name)
             table = self._table(name, dimension)
@@ -360,12 +389,21 @@ class VectorStore(ABC):
                     raise self._invalid("QUERY", "where_equals maps metadata keys (identifiers) to strings")
                 where.append(self._metadata_text(table, key) == value)
             query = sa.bindparam("q", vector, type_=table.c.embedding.type)
-            distance = self._distance(table.c.embedding, query, metric)
-            columns = [table.c.vector_id, table.c.metadata, distance.label("distance")]
-            if include_vector:
-                columns.append(table.c.embedding)
-            stmt = self._query_statement(table, columns, where, distance, query, top_k, kind)
-            self._prepare_query(conn, name, top_k, bool(where))
+
+            def shape(source: sa.FromClause) -> Shape:
+                distance = self._distance(source.c.embedding, query, metric)
+                columns: list[sa.ColumnElement[Any]] = [
+                    source.c.vector_id,
+                    source.c.metadata,
+                    distance.label("distance"),
+                ]
+                if include_vector:
+                    columns.append(source.c.embedding)
+                return columns, distance
+
+            stmt = self._query_statement(table, shape, where, query, top_k, kind, bool(where_equals))
+            if settings:
+                conn.execute(settings[0], settings[1])
             rows = conn.execute(stmt).all()
         results = []
         for row in rows:
