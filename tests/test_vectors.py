@@ -329,3 +329,5 @@ def test_where_equals_is_exact_and_served_by_the_metadata_index(
     assert "mem_thread_id_idx" in plan
     with pytest.raises(ValidationError):
         vectors.query("mem", query, where_equals={"x; DROP TABLE mem": "t"})
+    with pytest.raises(ValidationError):
+        vectors.query("mem", query, where_equals=[("thread_id", "t7")])  # type: ignore[arg-type]

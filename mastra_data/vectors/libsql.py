@@ -137,7 +137,8 @@ class LibSQLVector(VectorStore):
         index_type: str,
         narrowed: bool,
     ) -> sa.Select[Any]:
-        """With a DiskANN index and no filter, candidates come from ``vector_top_k`` (approximate).
+        """With a DiskANN index and no filter, candidates come from ``vector_top_k`` (approximate) and
+        are ranked by exact distance.
 
         A filtered query stays an exact scan: ``vector_top_k`` cannot filter, and over-fetching then
         filtering can return fewer than ``k`` rows although ``k`` match. The top-k table drives the join
@@ -145,7 +146,11 @@ class LibSQLVector(VectorStore):
         """
         if index_type != "diskann" or where:
             return super()._query_statement(table, shape, where, query, top_k, index_type, narrowed)
-        top = sa.func.vector_top_k(f"{table.name}_vector_idx", query, top_k).table_valued("id").alias("top")
+        # Over-fetch and rank the candidates exactly: DiskANN's own top-k is approximate (recall@10 was
+        # ~0.44 at 36k x 384-d with compressed neighbours); exact distances over 10x the candidates cost
+        # little next to the graph search.
+        fetch = max(100, 10 * top_k)
+        top = sa.func.vector_top_k(f"{table.name}_vector_idx", query, fetch).table_valued("id").alias("top")
         rowid: sa.ColumnElement[Any] = sa.literal_column(f'"{table.name}".rowid')  # a validated identifier
         columns, distance = shape(table)
         return (

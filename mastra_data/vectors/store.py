@@ -378,6 +378,8 @@ class VectorStore(ABC):
         name = self._name(index_name, "QUERY")
         if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
             raise self._invalid("QUERY", f"topK must be a positive integer, got {top_k!r}")
+        if where_equals is not None and not isinstance(where_equals, Mapping):
+            raise self._invalid("QUERY", "where_equals must be an object mapping metadata keys to strings")
         settings = self._query_settings(top_k)
         with self._connect("QUERY", read_only=not settings, indexName=name) as conn:
             dimension, metric, kind = self._index(conn, name, "QUERY")
