@@ -247,20 +247,13 @@ def _v1_part(part: Any) -> Any:
     if not isinstance(part, Mapping):
         return {"type": "text", "text": str(part)}
     kind = part.get("type")
-    if kind == "tool-call":
+    if kind in ("tool-call", "tool-result"):
+        state, payload = ("call", "args") if kind == "tool-call" else ("result", "result")
         invocation = {
-            "state": "call",
+            "state": state,
             "toolCallId": part.get("toolCallId"),
             "toolName": part.get("toolName"),
-            "args": part.get("args"),
-        }
-        return {"type": "tool-invocation", "toolInvocation": invocation}
-    if kind == "tool-result":
-        invocation = {
-            "state": "result",
-            "toolCallId": part.get("toolCallId"),
-            "toolName": part.get("toolName"),
-            "result": part.get("result"),
+            payload: part.get(payload),
         }
         return {"type": "tool-invocation", "toolInvocation": invocation}
     return dict(part)

@@ -160,14 +160,9 @@ class LibSQLVector(VectorStore):
             .limit(top_k)
         )
 
-    def _metadata_text(self, table: sa.Table, key: str) -> sa.ColumnElement[Any]:
+    def _metadata_expression(self, key: str) -> str:
         # Unqualified and with a literal path: SQLite uses an expression index only for the same text.
-        return sa.literal_column(f"json_extract(metadata, '$.{key}')", type_=sa.Text())
-
-    def _create_metadata_index(self, conn: Connection, name: str, key: str) -> None:
-        conn.exec_driver_sql(
-            f'CREATE INDEX IF NOT EXISTS "{name}_{key}_idx" ON "{name}" (json_extract(metadata, \'$.{key}\'))'
-        )
+        return f"json_extract(metadata, '$.{key}')"
 
     def _insert(self, table: sa.Table) -> Any:
         return sqlite.insert(table)

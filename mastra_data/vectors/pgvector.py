@@ -147,14 +147,9 @@ class PgVector(VectorStore):
         columns, distance = shape(candidates)
         return sa.select(*columns).order_by(distance).limit(top_k)
 
-    def _metadata_text(self, table: sa.Table, key: str) -> sa.ColumnElement[Any]:
+    def _metadata_expression(self, key: str) -> str:
         # A literal key (not a bound parameter): PostgreSQL matches expression indexes only on constants.
-        return sa.literal_column(f"(metadata ->> '{key}')", type_=sa.Text())
-
-    def _create_metadata_index(self, conn: Connection, name: str, key: str) -> None:
-        conn.exec_driver_sql(
-            f'CREATE INDEX IF NOT EXISTS "{name}_{key}_idx" ON "{name}" ((metadata ->> \'{key}\'))'
-        )
+        return f"(metadata ->> '{key}')"
 
     def _insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)

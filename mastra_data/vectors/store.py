@@ -110,13 +110,10 @@ class VectorStore(ABC):
         return sa.select(*columns).where(*where).order_by(distance).limit(top_k)
 
     @abstractmethod
-    def _metadata_text(self, table: sa.Table, key: str) -> sa.ColumnElement[Any]:
-        """The text value of top-level metadata ``key``, in the exact form :meth:`index_metadata` indexes
-        (``key`` is a validated identifier and is inlined, so the database can match the index)."""
-
-    @abstractmethod
-    def _create_metadata_index(self, conn: Connection, name: str, key: str) -> None:
-        """Create the expression index on ``_metadata_text(key)`` if missing."""
+    def _metadata_expression(self, key: str) -> str:
+        """SQL for the text value of top-level metadata ``key``, used both in queries and in the
+        expression index, which the database only matches for identical text. ``key`` is a validated
+        identifier and is inlined (a bound parameter would not match the index)."""
 
     def _query_settings(self, top_k: int) -> tuple[Any, dict[str, Any]] | None:
         """A statement (and parameters) to run in the query's transaction first, or ``None``."""
@@ -389,7 +386,7 @@ class VectorStore(ABC):
             for key, value in (where_equals or {}).items():
                 if not isinstance(key, str) or not _KEY.match(key) or not isinstance(value, str):
                     raise self._invalid("QUERY", "where_equals maps metadata keys (identifiers) to strings")
-                where.append(self._metadata_text(table, key) == value)
+                where.append(sa.literal_column(self._metadata_expression(key), type_=sa.Text()) == value)
             query = sa.bindparam("q", vector, type_=table.c.embedding.type)
 
             def shape(source: sa.FromClause) -> Shape:
@@ -435,7 +432,8 @@ class VectorStore(ABC):
             raise self._invalid("INDEX_METADATA", f"Invalid metadata key {key!r}")
         with self._connect("INDEX_METADATA", write=True, indexName=name) as conn:
             self._index(conn, name, "INDEX_METADATA")
-            self._create_metadata_index(conn, name, key)
+            expression = self._metadata_expression(key)
+            conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}_{key}_idx" ON "{name}" ({expression})')
 
     def list_indexes(self) -> list[str]:
         """Names of all vector indexes in the database, sorted."""
