@@ -167,11 +167,3 @@ def translate_db_errors(store: str, operation: str, **details: Scalar) -> Iterat
         raise BackendError(
             error_id(store, operation), f"{operation.lower()}: {text}", details=details
         ) from exc
-    except (ValueError, RuntimeError, OSError) as exc:
-        # libsql_experimental raises plain ValueError/RuntimeError for SQL and I/O failures that
-        # SQLAlchemy does not map into its DBAPI error hierarchy.
-        if type(exc).__module__.startswith(("libsql", "psycopg")) or "libsql" in repr(type(exc)):
-            raise BackendError(
-                error_id(store, operation), f"{operation.lower()}: {exc}", details=details
-            ) from exc
-        raise

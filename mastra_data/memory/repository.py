@@ -47,7 +47,8 @@ from mastra_data.memory.models import (
     ThreadRead,
     ThreadsPage,
 )
-from mastra_data.pagination import metadata_filter, order_by, paginate
+from mastra_data.pagination import metadata_filter, paginate
+from mastra_data.pagination import order_by as parse_order_by  # `order_by` is a parameter name
 from mastra_data.validation import Checker
 from mastra_data.vectors.models import QueryResult
 
@@ -547,7 +548,7 @@ class MemoryRepository:
         """
         paging = paginate(page, per_page, store=self._store, operation="LIST_THREADS")
         pairs = metadata_filter(metadata, store=self._store, operation="LIST_THREADS")
-        field, direction = _order(order_by, "DESC")
+        field, direction = parse_order_by(order_by, default_direction="DESC")
         limited = paging.limit is not None
         count_query, page_query = _thread_queries(
             resource_id is not None, field, direction == "DESC", limited
@@ -715,7 +716,7 @@ class MemoryRepository:
                 threadId=str(thread_id),
             )
         paging = paginate(page, per_page, store=self._store, operation="LIST_MESSAGES")
-        _field, direction = _order(order_by, "ASC", fields=("createdAt",))
+        _field, direction = parse_order_by(order_by, default_direction="ASC", fields=("createdAt",))
         descending = direction == "DESC"
         thread_ids = list(dict.fromkeys(thread_ids))
         threads_shape, params = _thread_filter(thread_ids)
@@ -926,8 +927,9 @@ class MemoryRepository:
                 )
                 conn.execute(sa.delete(MESSAGES).where(_M.id.in_(chunk)))
             self._touch_threads(conn, threads, _now())
-        for start in range(0, len(ids), _CHUNK):
-            self._forget_vectors({"message_id": {"$in": ids[start : start + _CHUNK]}})
+        self._forget_vectors(
+            *({"message_id": {"$in": ids[i : i + _CHUNK]}} for i in range(0, len(ids), _CHUNK))
+        )
 
     # --- resources (working memory) ------------------------------------------------------------
 
@@ -1132,9 +1134,6 @@ class MemoryRepository:
             raise check.fail(
                 "Resource-scoped semantic recall needs a resource_id; pass one or use scope='thread'"
             )
-        if resource_id is not None:
-            with self._read("RECALL", threadId=thread_id) as conn:
-                self._check_owner(conn, [thread_id], resource_id)
         hits: list[QueryResult] = []
         if query_vector is not None:
             vectors = self._vector_store("RECALL")
@@ -1155,29 +1154,26 @@ class MemoryRepository:
             for h in hits
             if h.metadata and isinstance(h.metadata.get("message_id"), str)
         ]
-        latest = (
-            self.list_messages(
-                thread_id, resource_id=resource_id, per_page=last_messages, order_by={"direction": "DESC"}
-            ).messages
-            if last_messages
-            else []
+        # One read, as Mastra's recall: the last N (newest first, hence DESC) plus the hits' windows,
+        # deduplicated; list_messages also checks the owner of the thread and of every hit's thread.
+        page = self.list_messages(
+            thread_id,
+            resource_id=resource_id,
+            per_page=last_messages,
+            include=include,
+            order_by={"direction": "DESC"},
         )
-        context = (
-            self.list_messages(thread_id, resource_id=resource_id, per_page=0, include=include).messages
-            if include
-            else []
-        )
-        merged = {m.id: m for m in [*latest, *context]}
-        ordered = sorted(merged.values(), key=lambda m: (m.created_at, m.id))
+        ordered = sorted(page.messages, key=lambda m: (m.created_at, m.id))
         return RecallResult(messages=ordered, hits=hits)
 
-    def _forget_vectors(self, flt: Mapping[str, Any]) -> None:
-        """Delete memory vectors matching ``flt`` in every ``memory_messages*`` index."""
+    def _forget_vectors(self, *filters: Mapping[str, Any]) -> None:
+        """Delete memory vectors matching any of ``filters`` in every ``memory_messages*`` index."""
+        if self._vectors is None:
+            return
+        vectors = self._vectors()
         for name in self._memory_indexes():
-            assert self._vectors is not None
-            self._vectors().delete_vectors(name, filter=flt)
-
-    # --- clone --------------------------------------------------------------------------------
+            for flt in filters:
+                vectors.delete_vectors(name, filter=flt)
 
     def clone_thread(
         self,
@@ -1305,14 +1301,6 @@ class MemoryRepository:
                     ],
                 )
         return CloneResult(thread=thread, cloned_messages=copies)
-
-
-def _order(
-    value: Mapping[str, Any] | None,
-    default: Literal["ASC", "DESC"],
-    fields: tuple[str, ...] = ("createdAt", "updatedAt"),
-) -> tuple[str, Literal["ASC", "DESC"]]:
-    return order_by(value, default_direction=default, fields=fields)
 
 
 def _count_arg(item: Mapping[str, Any], snake: str, camel: str) -> int | None:

@@ -278,6 +278,9 @@ class VectorStore(ABC):
                 "CREATE_INDEX",
                 f"index type {kind!r} is not available here; use one of {', '.join(self.index_types)}",
             )
+        known = self._stats.get(name)
+        if known is not None and known[:2] == (dimension, metric):
+            return  # made or described by this store already: no write transaction needed
         with self._connect("CREATE_INDEX", write=True, indexName=name) as conn:
             existing = self._describe(conn, name)
             if existing is not None:
