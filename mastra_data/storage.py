@@ -33,12 +33,12 @@ def _memory(storage: Storage, engine: Engine) -> Any:
     return MemoryRepository(engine, vectors=lambda: storage.vectors)
 
 
-_DOMAIN_FACTORIES["memory"] = _memory
-
-
 def register_domain(name: Domain | str, factory: DomainFactory) -> None:
     """Attach a domain repository factory (used by the domain packages)."""
     _DOMAIN_FACTORIES[name] = factory
+
+
+register_domain("memory", _memory)
 
 
 class Storage:
