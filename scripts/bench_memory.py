@@ -526,12 +526,11 @@ class RawSQLite:
         return [(r[0], r[1], r[2], r[3], r[4], loads(r[5]), parse_iso(r[6])) for r in rows]
 
     def last40(self, thread: str) -> list[tuple[Any, ...]]:
-        self.cur.execute("SELECT count(*) FROM mastra_messages WHERE thread_id = ?", (thread,))
-        self.cur.fetchone()
+        # The page with its total as a scalar subquery: one statement, as the repository does.
         self.cur.execute(
-            f"SELECT {MSG_COLS} FROM mastra_messages WHERE thread_id = ? "
-            'ORDER BY "createdAt" DESC, id DESC LIMIT 40 OFFSET 0',
-            (thread,),
+            f"SELECT {MSG_COLS}, (SELECT count(*) FROM mastra_messages WHERE thread_id = ?) "
+            'FROM mastra_messages WHERE thread_id = ? ORDER BY "createdAt" DESC, id DESC LIMIT 40 OFFSET 0',
+            (thread, thread),
         )
         return self._decode(self.cur.fetchall())
 
@@ -545,12 +544,11 @@ class RawSQLite:
         return self._decode(_merge(self.cur.fetchall()))
 
     def list_threads(self, resource: str) -> list[tuple[Any, ...]]:
-        self.cur.execute('SELECT count(*) FROM mastra_threads WHERE "resourceId" = ?', (resource,))
-        self.cur.fetchone()
         self.cur.execute(
-            'SELECT id, "resourceId", title, metadata, "createdAt", "updatedAt" FROM mastra_threads '
+            'SELECT id, "resourceId", title, metadata, "createdAt", "updatedAt", '
+            '(SELECT count(*) FROM mastra_threads WHERE "resourceId" = ?) FROM mastra_threads '
             'WHERE "resourceId" = ? ORDER BY "createdAt" DESC, id DESC LIMIT 20 OFFSET 0',
-            (resource,),
+            (resource, resource),
         )
         return [
             (r[0], r[1], r[2], json.loads(r[3]) if r[3] else None, parse_iso(r[4]), parse_iso(r[5]))
@@ -637,12 +635,10 @@ class RawPostgres:
         return [(r[0], r[1], r[2], r[3], r[4], loads(r[5]), r[6]) for r in rows]
 
     def last40(self, thread: str) -> list[tuple[Any, ...]]:
-        self.cur.execute("SELECT count(*) FROM mastra_messages WHERE thread_id = %s", (thread,))
-        self.cur.fetchone()
         self.cur.execute(
-            f"SELECT {self._cols} FROM mastra_messages WHERE thread_id = %s "
-            'ORDER BY "createdAt" DESC, id DESC LIMIT 40 OFFSET 0',
-            (thread,),
+            f"SELECT {self._cols}, (SELECT count(*) FROM mastra_messages WHERE thread_id = %s) "
+            'FROM mastra_messages WHERE thread_id = %s ORDER BY "createdAt" DESC, id DESC LIMIT 40 OFFSET 0',
+            (thread, thread),
         )
         return self._decode(self.cur.fetchall())
 
@@ -657,14 +653,13 @@ class RawPostgres:
         return [(*r[:5], json.loads(r[5]), r[6].replace(tzinfo=UTC)) for r in rows]
 
     def list_threads(self, resource: str) -> list[tuple[Any, ...]]:
-        self.cur.execute('SELECT count(*) FROM mastra_threads WHERE "resourceId" = %s', (resource,))
-        self.cur.fetchone()
         self.cur.execute(
             'SELECT id, "resourceId", title, metadata, '
             'COALESCE("createdAtZ", "createdAt" AT TIME ZONE \'UTC\'), '
-            'COALESCE("updatedAtZ", "updatedAt" AT TIME ZONE \'UTC\') FROM mastra_threads '
+            'COALESCE("updatedAtZ", "updatedAt" AT TIME ZONE \'UTC\'), '
+            '(SELECT count(*) FROM mastra_threads WHERE "resourceId" = %s) FROM mastra_threads '
             'WHERE "resourceId" = %s ORDER BY "createdAt" DESC, id DESC LIMIT 20 OFFSET 0',
-            (resource,),
+            (resource, resource),
         )
         return self.cur.fetchall()
 

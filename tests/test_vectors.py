@@ -331,3 +331,40 @@ def test_where_equals_is_exact_and_served_by_the_metadata_index(
         vectors.query("mem", query, where_equals={"x; DROP TABLE mem": "t"})
     with pytest.raises(ValidationError):
         vectors.query("mem", query, where_equals=[("thread_id", "t7")])  # type: ignore[arg-type]
+
+
+def test_libsql_diskann_options_reach_the_index_and_bad_ones_are_refused(libsql_engine: sa.Engine) -> None:
+    from mastra_data.vectors.libsql import LibSQLVector
+
+    vectors = LibSQLVector(libsql_engine)
+    vectors.create_index("dflt", 4, index_config={"type": "diskann"})
+    vectors.create_index(
+        "tuned",
+        4,
+        index_config={"type": "diskann", "diskann": {"compress_neighbors": "float8", "search_l": 50}},
+    )
+    with libsql_engine.connect() as conn:
+        ddl = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%vector_idx%'"
+                )
+            ).all()
+        )
+    # The documented defaults (1-bit neighbours, 64 of them, search_l 200) unless overridden.
+    assert "'compress_neighbors=float1bit'" in ddl["dflt"]
+    assert "'max_neighbors=64'" in ddl["dflt"]
+    assert "'search_l=200'" in ddl["dflt"]
+    assert "'compress_neighbors=float8'" in ddl["tuned"]
+    assert "'search_l=50'" in ddl["tuned"]
+    bad: list[dict[str, object]] = [
+        {"search_l": 0},
+        {"insert_l": "70"},
+        {"max_neighbors": True},
+        {"compress_neighbors": "float7"},
+        {"alpha; DROP TABLE x": 1},
+    ]
+    for options in bad:
+        with pytest.raises(ValidationError):
+            vectors.create_index("bad", 4, index_config={"type": "diskann", "diskann": options})
+    assert "bad" not in vectors.list_indexes()

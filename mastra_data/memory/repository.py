@@ -119,13 +119,28 @@ def _message_queries(
     return _count_and_page(MESSAGES, _MESSAGE_COLS, where, _M.createdAt, descending, limited)
 
 
-@functools.lru_cache(maxsize=32)
 def _thread_queries(
+    by_resource: bool, field: str, descending: bool, limited: bool, filters: Sequence[sa.ColumnElement[bool]]
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """(COUNT, page) statements of ``list_threads``; cached per shape when there are no metadata
+    filters (their keys and value types vary, so those statements are built per call)."""
+    if filters:
+        return _build_thread_queries(by_resource, field, descending, limited, filters)
+    return _cached_thread_queries(by_resource, field, descending, limited)
+
+
+def _build_thread_queries(
+    by_resource: bool, field: str, descending: bool, limited: bool, filters: Sequence[sa.ColumnElement[bool]]
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    where = [_T.resourceId == sa.bindparam("rid")] if by_resource else []
+    return _count_and_page(THREADS, _THREAD_COLS, [*where, *filters], _T[field], descending, limited)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_thread_queries(
     by_resource: bool, field: str, descending: bool, limited: bool
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """(COUNT, page) statements of ``list_threads`` without metadata filters, per shape (see above)."""
-    where = [_T.resourceId == sa.bindparam("rid")] if by_resource else []
-    return _count_and_page(THREADS, _THREAD_COLS, where, _T[field], descending, limited)
+    return _build_thread_queries(by_resource, field, descending, limited, ())
 
 
 def _count_and_page(
@@ -137,11 +152,16 @@ def _count_and_page(
     limited: bool,
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """``COUNT(*)`` and the page query over ``where``, ordered by ``sort`` then ``id`` (the tie-break),
-    with ``lim``/``off`` bind parameters when ``limited`` (BIGINT: pages up to 2**53 are valid)."""
+    with ``lim``/``off`` bind parameters when ``limited`` (BIGINT: pages up to 2**53 are valid).
+
+    The page query carries the count as its last column, an uncorrelated scalar subquery that both
+    databases evaluate once: a page and its total cost one round trip. Only an empty page (past the
+    end) needs the separate ``COUNT(*)`` (see :func:`_page_and_total`).
+    """
     tie = table.c.id
     ordering = (sort.desc(), tie.desc()) if descending else (sort.asc(), tie.asc())
     count = sa.select(sa.func.count()).select_from(table).where(*where)
-    page = sa.select(*columns).where(*where).order_by(*ordering)
+    page = sa.select(*columns, count.scalar_subquery()).where(*where).order_by(*ordering)
     if limited:
         page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
             sa.bindparam("off", type_=sa.BigInteger())
@@ -205,6 +225,17 @@ def message_text(content: dict[str, Any] | str) -> str:
         return text
     parts = content.get("parts") or []
     return " ".join(p.get("text", "") for p in parts if isinstance(p, dict) and p.get("type") == "text")
+
+
+def _page_and_total(
+    conn: Connection, count: sa.Select[Any], page: sa.Select[Any], params: Mapping[str, Any], offset: int
+) -> tuple[list[Sequence[Any]], int]:
+    """Run a :func:`_count_and_page` pair: the page rows (total as their last column) and the total."""
+    rows: list[Sequence[Any]] = list(conn.execute(page, params).all())
+    if rows:
+        return rows, int(rows[0][-1])
+    # No rows: nothing matches, or the page is past the end (only then is a count still needed).
+    return rows, conn.execute(count, params).scalar_one() if offset else 0
 
 
 def _now() -> datetime:
@@ -550,20 +581,19 @@ class MemoryRepository:
         pairs = metadata_filter(metadata, store=self._store, operation="LIST_THREADS")
         field, direction = parse_order_by(order_by, default_direction="DESC")
         limited = paging.limit is not None
+        filters = [json_field_equals(_T.metadata, key, value) for key, value in pairs]
         count_query, page_query = _thread_queries(
-            resource_id is not None, field, direction == "DESC", limited
+            resource_id is not None, field, direction == "DESC", limited, filters
         )
-        if pairs:  # metadata filters vary in keys and value types: no cached shape
-            filters = [json_field_equals(_T.metadata, key, value) for key, value in pairs]
-            count_query, page_query = count_query.where(*filters), page_query.where(*filters)
         params: dict[str, Any] = {"rid": resource_id} if resource_id is not None else {}
         if limited:
             params["lim"], params["off"] = paging.limit, paging.offset
         with self._read("LIST_THREADS") as conn:
-            total = conn.execute(count_query, params).scalar_one()
-            rows: list[Sequence[Any]] = []
-            if total and paging.limit != 0:
-                rows = list(conn.execute(page_query, params).all())
+            if paging.limit == 0:  # per_page=0: only the total
+                rows: list[Sequence[Any]] = []
+                total = conn.execute(count_query, params).scalar_one()
+            else:
+                rows, total = _page_and_total(conn, count_query, page_query, params, paging.offset)
         return ThreadsPage(
             threads=[_thread(r) for r in rows],
             total=total,
@@ -746,11 +776,9 @@ class MemoryRepository:
                     ).scalars()
                 ]
                 self._check_owner(conn, included_threads, resource_id)
-            total, rows = 0, []
+            total, rows = 0, list[Sequence[Any]]()
             if paging.limit != 0:  # per_page=0: the include windows alone, with no count (see docstring)
-                total = conn.execute(count_query, params).scalar_one()
-                if total:
-                    rows = list(conn.execute(page_query, params).all())
+                rows, total = _page_and_total(conn, count_query, page_query, params, paging.offset)
             extra = [row for statement, values in windows for row in conn.execute(statement, values).all()]
         in_threads = len(rows)
         if extra:

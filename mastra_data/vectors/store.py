@@ -251,8 +251,8 @@ class VectorStore(ABC):
         """Create an index (a table in Mastra's layout); a no-op if it exists with the same settings.
 
         ``index_config``: ``{"type": …}`` plus ``{"hnsw": {"m", "ef_construction"}}``,
-        ``{"ivf": {"lists"}}`` or ``{"diskann": {"compress_neighbors", "max_neighbors"}}``; the types
-        a backend cannot build are refused.
+        ``{"ivf": {"lists"}}`` or ``{"diskann": {"compress_neighbors", "max_neighbors", "search_l",
+        "insert_l"}}``; the types a backend cannot build are refused.
 
         Mastra parity: Mastra silently keeps an existing index of another dimension; we raise.
 
