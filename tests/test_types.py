@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
@@ -149,6 +150,17 @@ def test_json_columns_read_mastra_jsonb_blobs(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.select(THREADS.c.metadata).where(THREADS.c.id == "none")).scalar() is None
         assert conn.execute(sa.select(sa.func.count()).where(THREADS.c.metadata.is_(None))).scalar() == 1
+
+
+@pytest.mark.parametrize("value", ["question", '{"a": 1}', "[1, 2]", "", 3, 2.5, True, [1, "x"]])
+def test_json_scalars_and_json_looking_strings_round_trip(engine: Engine, value: object) -> None:
+    """A stored JSON string stays a string (psycopg decodes jsonb itself; it must not be parsed again)."""
+    migrations.upgrade(engine)
+    _insert_thread(engine, "s", datetime(2025, 1, 1, tzinfo=UTC), value)
+    with engine.connect() as conn:
+        got = conn.execute(sa.select(THREADS.c.metadata).where(THREADS.c.id == "s")).scalar()
+    assert got == value
+    assert type(got) is type(value)
 
 
 def test_booleans_are_integer_on_libsql_and_boolean_on_pg(engine: Engine) -> None:

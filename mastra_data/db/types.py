@@ -189,8 +189,61 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+def _dumps_ascii(value: Any) -> str:
+    # As _dumps, but every non-ASCII character as a \uXXXX escape (lone surrogates included).
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _jsonb_safe(value: Any) -> Any:
+    """``value`` with NUL characters and lone UTF-16 surrogates removed from every string, keys included.
+
+    A surrogate pair held as two code points becomes the character it encodes (what the same string
+    is in JavaScript). Walks only what ``json.dumps`` serialises: dicts, lists and tuples.
+    """
+    if isinstance(value, str):
+        text = value.replace("\x00", "")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # Pairs decode to their character; a lone half cannot be decoded and is dropped.
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+        return text
+    if isinstance(value, dict):
+        return {_jsonb_safe(k): _jsonb_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonb_safe(v) for v in value]
+    return value
+
+
+def _pg_json(value: Any) -> bytes:
+    """The UTF-8 JSON text of a PostgreSQL ``jsonb`` parameter, made acceptable to ``jsonb``.
+
+    ``jsonb`` rejects a whole document that holds ``\\u0000`` or a lone surrogate; Mastra's PG store
+    strips both before writing (#11563), and so do we. The document is serialised once; the walk
+    that strips them runs only when the text shows one (``\\u0000``: JSON's escape of NUL, or an
+    escaped backslash followed by ``u0000``, for which the walk changes nothing).
+    """
+    text = _dumps(value)
+    if "\\u0000" in text:
+        text = _dumps(_jsonb_safe(value))
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: not encodable as UTF-8
+        return _dumps(_jsonb_safe(value)).encode()
+
+
+def _as_is(data: bytes) -> bytes:
+    return data
+
+
 class JSONDoc(sa.types.TypeDecorator[Any]):
-    """A Mastra ``jsonb`` column: dicts/lists/scalars in Python, SQL ``NULL`` for ``None``."""
+    """A Mastra ``jsonb`` column: dicts/lists/scalars in Python, SQL ``NULL`` for ``None``.
+
+    PostgreSQL ``jsonb`` cannot hold NUL characters or lone UTF-16 surrogates (``"\\ud800"``): there
+    they are stripped from every string, keys included, as Mastra's PG store does. libSQL stores them
+    as JSON escapes, as Mastra's ``JSON.stringify`` writes them, and they read back unchanged. NaN and
+    infinities are not JSON on either backend (``ValueError`` when the parameter is bound).
+    """
 
     impl = sa.Text
     cache_ok = True
@@ -200,13 +253,36 @@ class JSONDoc(sa.types.TypeDecorator[Any]):
             return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
         return dialect.type_descriptor(sa.Text())
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            # Replaces JSONB's own processor (which wraps the value for psycopg to serialise with
+            # plain json.dumps): we serialise here, once, into text that jsonb accepts.
+            from psycopg.types.json import Jsonb
+
+            def process(value: Any) -> Any:
+                if value is None:
+                    return None
+                return Jsonb(_pg_json(None if value is sa.JSON.NULL else value), dumps=_as_is)
+
+            return process
+        return super().bind_processor(dialect)
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name == "postgresql":
-            return value  # JSONB's own serializer runs next on PostgreSQL
-        return _dumps(value)
+            return value  # PostgreSQL: bind_processor (psycopg) or JSONB's own serializer runs next
+        text = _dumps(value)
+        if not text.isascii():  # O(1): CPython flags all-ASCII strings
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                # A lone surrogate is no UTF-8, which is all the driver sends; its \uXXXX escape is
+                # (Mastra's JSON.stringify writes the same), and json() and json.loads keep it.
+                return _dumps_ascii(value)
+        return text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        if value is None or not isinstance(value, str | bytes):
+        # psycopg decodes jsonb itself: a str from PostgreSQL is a stored JSON *string*, not JSON text.
+        if value is None or dialect.name == "postgresql" or not isinstance(value, str | bytes):
             return value
         return json.loads(value)
 

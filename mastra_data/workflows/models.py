@@ -1,4 +1,5 @@
-"""Table of the workflows domain: ``mastra_workflow_snapshot`` (one row per workflow run).
+"""Table of the workflows domain: ``mastra_workflow_snapshot`` (one row per workflow run), and the
+objects :class:`~mastra_data.workflows.repository.WorkflowsRepository` returns.
 
 Mastra gives this table no primary key, only ``UNIQUE (workflow_name, run_id)``; the ORM maps that pair
 as the identity without adding a key to the database.
@@ -7,15 +8,17 @@ as the identity without adding a key to the database.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
-from mastra_data.db.types import JSONDoc, Timestamp
+from mastra_data.db.types import JSONDoc, Timestamp, UTCDateTime
 
-__all__ = ("WorkflowSnapshot",)
+__all__ = ("WorkflowRun", "WorkflowRunsPage", "WorkflowSnapshot")
 
 
 class WorkflowSnapshot(MastraModel, table=True):
@@ -51,3 +54,41 @@ shadow_timestamps(WorkflowSnapshot)
 _runs = WorkflowSnapshot.__table__  # type: ignore[attr-defined]
 # Later @mastra/pg versions create this exact index (#21306); listing runs of a workflow needs it.
 sa.Index("mastra_workflow_snapshot_name_createdat_idx", _runs.c.workflow_name, _runs.c.createdAt.desc())
+
+
+# --- Objects the repository returns -----------------------------------------------------------------
+
+
+class WorkflowRun(MastraModel):
+    """One workflow run as the API returns it (Mastra's ``WorkflowRun``).
+
+    ``snapshot`` is the run's ``WorkflowRunState`` dict (``status``, ``context``, ``result``, …). Our
+    writes always store an object; a snapshot another writer stored as a JSON string (Mastra's type
+    allows ``WorkflowRunState | string``) is returned as that string, and a missing one (possible in
+    Mastra's libSQL table, whose columns are nullable) as ``None``. ``resource_id`` is ``None`` when
+    unset.
+    """
+
+    workflow_name: str
+    run_id: str
+    snapshot: dict[str, Any] | str | None
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
+    resource_id: str | None = None
+
+
+class WorkflowRunsPage(BaseModel):
+    """Result of :meth:`WorkflowsRepository.list_workflow_runs`: Mastra's ``{runs, total}`` plus the
+    page fields every list result carries (DESIGN §4).
+
+    Without pagination (Mastra pages only when both ``page`` and ``per_page`` are given) ``page`` is 0,
+    ``per_page`` is ``False`` and ``total`` is ``len(runs)``.
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    runs: list[WorkflowRun]
+    total: int
+    page: int
+    per_page: int | Literal[False]
+    has_more: bool
