@@ -3,7 +3,10 @@
 ``MASTRA_DATA_URL`` is the default database of every domain; ``MASTRA_DATA_MEMORY_URL``,
 ``…_WORKFLOWS_URL``, ``…_SCORES_URL``, ``…_OBSERVABILITY_URL``, ``…_AGENTS_URL`` and
 ``…_VECTOR_URL`` put a domain on another database. URLs in Mastra's spelling (``file:./mastra.db``,
-``:memory:``, ``libsql://…``, ``postgres://…``) are normalised to SQLAlchemy URLs.
+``:memory:``, ``libsql://…``, ``postgres://…``) are normalised to SQLAlchemy URLs. The value ``off``
+switches a domain off (``Storage.get_store`` returns ``None`` for it, as Mastra's ``getStore`` returns
+``undefined`` for a domain the composite does not have); ``MASTRA_DATA_URL=off`` leaves only the
+domains that name their own URL.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ from sqlalchemy.engine import make_url
 
 from mastra_data.db.dialects import normalize_url
 
-__all__ = ("DEFAULT_URL", "DOMAINS", "Domain", "StorageSettings", "redact_url")
+__all__ = ("DEFAULT_URL", "DOMAINS", "OFF", "Domain", "StorageSettings", "redact_url")
 
 DEFAULT_URL = "sqlite+libsql:///./mastra.db"
 """The embedded default: a libSQL file ``mastra.db`` in the working directory."""
 
 Domain = Literal["memory", "workflows", "scores", "observability", "agents"]
 DOMAINS: tuple[Domain, ...] = ("memory", "workflows", "scores", "observability", "agents")
+
+OFF = "off"
+"""The URL value that switches a domain (or, as ``url``, every domain without its own URL) off."""
 
 
 def redact_url(url: str) -> str:
@@ -71,15 +77,21 @@ class StorageSettings(BaseSettings):
     def _normalize(cls, value: str | None) -> str | None:
         if value is None or value.strip() == "":
             return None if value is None else DEFAULT_URL
+        if value.strip().lower() == OFF:
+            return OFF
         try:
             return normalize_url(value)
         except Exception as exc:  # pydantic wants ValueError to report a field error
             raise ValueError(str(exc)) from None
 
     def url_for(self, domain: Domain | Literal["vector"]) -> str:
-        """The URL a domain uses: its own setting, else :attr:`url`."""
+        """The URL a domain uses: its own setting, else :attr:`url` (either may be :data:`OFF`)."""
         own: str | None = getattr(self, f"{domain}_url")
         return own or self.url
+
+    def enabled(self, domain: Domain | Literal["vector"]) -> bool:
+        """Whether the domain has a database (its URL is not :data:`OFF`)."""
+        return self.url_for(domain) != OFF
 
     def __repr_args__(self):  # type: ignore[no-untyped-def]
         # Passwords inside URLs are secrets too; SecretStr already hides auth_token.

@@ -13,11 +13,15 @@ from mastra_data.db import migrations
 from mastra_data.db.dialects import backend_for
 from mastra_data.db.engine import create_engine
 from mastra_data.errors import ConfigurationError
-from mastra_data.settings import DOMAINS, Domain, StorageSettings
+from mastra_data.settings import DOMAINS, OFF, Domain, StorageSettings
 
 if TYPE_CHECKING:
+    from mastra_data.agents.repository import AgentsRepository
     from mastra_data.memory.repository import MemoryRepository
+    from mastra_data.observability.repository import ObservabilityRepository
+    from mastra_data.scores.repository import ScoresRepository
     from mastra_data.vectors.store import VectorStore
+    from mastra_data.workflows.repository import WorkflowsRepository
 
 __all__ = ("Storage",)
 
@@ -27,18 +31,47 @@ DomainFactory = Callable[["Storage", Engine], Any]
 _DOMAIN_FACTORIES: dict[str, DomainFactory] = {}
 
 
+def register_domain(name: Domain | str, factory: DomainFactory) -> None:
+    """Attach a domain repository factory (used by the domain packages)."""
+    _DOMAIN_FACTORIES[name] = factory
+
+
 def _memory(storage: Storage, engine: Engine) -> Any:
     from mastra_data.memory.repository import MemoryRepository
 
     return MemoryRepository(engine, vectors=lambda: storage.vectors)
 
 
-def register_domain(name: Domain | str, factory: DomainFactory) -> None:
-    """Attach a domain repository factory (used by the domain packages)."""
-    _DOMAIN_FACTORIES[name] = factory
+def _workflows(storage: Storage, engine: Engine) -> Any:
+    from mastra_data.workflows.repository import WorkflowsRepository
+
+    return WorkflowsRepository(engine)
 
 
+def _scores(storage: Storage, engine: Engine) -> Any:
+    from mastra_data.scores.repository import ScoresRepository
+
+    return ScoresRepository(engine)
+
+
+def _observability(storage: Storage, engine: Engine) -> Any:
+    from mastra_data.observability.repository import ObservabilityRepository
+
+    return ObservabilityRepository(engine)
+
+
+def _agents(storage: Storage, engine: Engine) -> Any:
+    from mastra_data.agents.repository import AgentsRepository
+
+    return AgentsRepository(engine)
+
+
+# Imports stay inside the factories: a domain's code loads only when the domain is first used.
 register_domain("memory", _memory)
+register_domain("workflows", _workflows)
+register_domain("scores", _scores)
+register_domain("observability", _observability)
+register_domain("agents", _agents)
 
 
 class Storage:
@@ -75,9 +108,14 @@ class Storage:
         """The engine a domain (or ``"vector"``) runs on.
 
         Raises:
-            ConfigurationError: the URL cannot work (e.g. a libSQL file in a missing directory).
+            ConfigurationError: the URL cannot work (e.g. a libSQL file in a missing directory), or the
+                domain is switched off.
         """
         url = self.settings.url_for(domain)  # type: ignore[arg-type]
+        if url == OFF:
+            raise ConfigurationError(
+                "MASTRA_STORAGE_DOMAIN_ABSENT", f"The {domain} domain is switched off (its URL is 'off')"
+            )
         engine = self._engines.get(url)
         if engine is None:
             engine = self._engines[url] = create_engine(url, self.settings)
@@ -95,6 +133,8 @@ class Storage:
         """
         seen: set[str] = set()
         for domain in DOMAINS:
+            if not self.settings.enabled(domain):
+                continue
             engine = self.engine_for(domain)
             key = str(engine.url)
             if key not in seen:
@@ -105,6 +145,26 @@ class Storage:
     def memory(self) -> MemoryRepository:
         """Threads, messages, resources (working memory) and clones."""
         return cast("MemoryRepository", self._require("memory"))
+
+    @property
+    def workflows(self) -> WorkflowsRepository:
+        """Workflow run snapshots (``mastra_workflow_snapshot``)."""
+        return cast("WorkflowsRepository", self._require("workflows"))
+
+    @property
+    def scores(self) -> ScoresRepository:
+        """Eval scores (``mastra_scorers``)."""
+        return cast("ScoresRepository", self._require("scores"))
+
+    @property
+    def observability(self) -> ObservabilityRepository:
+        """AI tracing spans (``mastra_ai_spans``)."""
+        return cast("ObservabilityRepository", self._require("observability"))
+
+    @property
+    def agents(self) -> AgentsRepository:
+        """Stored agents (``mastra_agents``)."""
+        return cast("AgentsRepository", self._require("agents"))
 
     @property
     def vectors(self) -> VectorStore:
@@ -121,10 +181,11 @@ class Storage:
         return store
 
     def get_store(self, name: str) -> Any | None:
-        """Mastra's ``getStore``: the domain's repository, or ``None`` for an absent domain."""
+        """Mastra's ``getStore``: the domain's repository, or ``None`` for an absent domain (an unknown
+        name, or a domain whose URL is ``off``). Repositories are created once and reused."""
         if name not in self._stores:
             factory = _DOMAIN_FACTORIES.get(name)
-            if factory is None:
+            if factory is None or not self.settings.enabled(name):  # type: ignore[arg-type]
                 return None
             self._stores[name] = factory(self, self.engine_for(name))
         return self._stores[name]

@@ -5,20 +5,35 @@ Keys differ by backend exactly as in Mastra: PostgreSQL has the primary key
 the migration creates the unique index ``mastra_ai_spans_spanid_traceid_idx`` that @mastra/libsql 1.0
 adds, instead of a primary key. The indexes are Mastra's PostgreSQL defaults; the two GIN indexes are
 PostgreSQL-only.
+
+The read models below (:class:`SpanRecord`, :class:`TraceRecord`, :class:`TracesPage`) are what
+:class:`~mastra_data.observability.repository.ObservabilityRepository` returns;
+:class:`CreateSpanRecord` and :class:`UpdateSpanRecord` are optional typed inputs (plain mappings in
+either key spelling work too).
 """
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 from sqlmodel import Field
 
 from mastra_data.db.base import PG_ONLY, MastraModel, column, shadow_timestamps
-from mastra_data.db.types import Flag, JSONDoc, Timestamp
+from mastra_data.db.types import Flag, JSONDoc, Timestamp, UTCDateTime
 
-__all__ = ("Span",)
+__all__ = (
+    "CreateSpanRecord",
+    "Span",
+    "SpanRecord",
+    "TraceRecord",
+    "TracesPage",
+    "UpdateSpanRecord",
+)
 
 
 def _text(name: str) -> Any:
@@ -92,3 +107,112 @@ sa.Index("mastra_ai_spans_orgid_userid_idx", _c.organizationId, _c.userId)
 sa.Index("mastra_ai_spans_metadata_gin_idx", _c.metadata, postgresql_using="gin").ddl_if(dialect="postgresql")
 sa.Index("mastra_ai_spans_tags_gin_idx", _c.tags, postgresql_using="gin").ddl_if(dialect="postgresql")
 sa.Index("mastra_ai_spans_spanid_traceid_idx", _c.spanId, _c.traceId, unique=True).ddl_if(dialect="sqlite")
+
+
+# --- Objects the repository returns (and accepts) ---------------------------------------------------
+# Plain field names (``metadata`` rather than the table's ``metadata_``); JSON keys via aliases are
+# Mastra's (``traceId``, ``startedAt``…). Input accepts either spelling.
+
+with warnings.catch_warnings():
+    # A read model's ``metadata`` field shadows SQLModel's class-level MetaData; harmless for a
+    # non-table model, and it is the name Mastra's API uses.
+    warnings.filterwarnings("ignore", message='Field name "metadata"', category=UserWarning)
+
+    class CreateSpanRecord(MastraModel):
+        """A span to write (Mastra's ``CreateSpanRecord``: a ``SpanRecord`` without the timestamps the
+        store sets). ``input``/``output``/``error`` hold any JSON value, strings and numbers included."""
+
+        trace_id: str
+        span_id: str
+        name: str
+        span_type: str
+        is_event: bool
+        started_at: UTCDateTime
+        parent_span_id: str | None = None
+        entity_type: str | None = None
+        entity_id: str | None = None
+        entity_name: str | None = None
+        user_id: str | None = None
+        organization_id: str | None = None
+        resource_id: str | None = None
+        run_id: str | None = None
+        session_id: str | None = None
+        thread_id: str | None = None
+        request_id: str | None = None
+        environment: str | None = None
+        source: str | None = None
+        service_name: str | None = None
+        scope: dict[str, Any] | None = None
+        metadata: dict[str, Any] | None = None  # type: ignore[assignment,misc]  # see above
+        tags: list[str] | None = None
+        attributes: dict[str, Any] | None = None
+        links: list[Any] | None = None
+        input: Any = None
+        output: Any = None
+        error: Any = None
+        ended_at: UTCDateTime | None = None
+
+    class UpdateSpanRecord(MastraModel):
+        """A partial span update (Mastra's ``Partial<UpdateSpanRecord>``): only the fields that were
+        set (``model_fields_set``) are written, so ``UpdateSpanRecord(error=None)`` clears ``error``."""
+
+        name: str | None = None
+        span_type: str | None = None
+        is_event: bool | None = None
+        started_at: UTCDateTime | None = None
+        parent_span_id: str | None = None
+        entity_type: str | None = None
+        entity_id: str | None = None
+        entity_name: str | None = None
+        user_id: str | None = None
+        organization_id: str | None = None
+        resource_id: str | None = None
+        run_id: str | None = None
+        session_id: str | None = None
+        thread_id: str | None = None
+        request_id: str | None = None
+        environment: str | None = None
+        source: str | None = None
+        service_name: str | None = None
+        scope: dict[str, Any] | None = None
+        metadata: dict[str, Any] | None = None  # type: ignore[assignment,misc]  # see above
+        tags: list[str] | None = None
+        attributes: dict[str, Any] | None = None
+        links: list[Any] | None = None
+        input: Any = None
+        output: Any = None
+        error: Any = None
+        ended_at: UTCDateTime | None = None
+
+
+class SpanRecord(CreateSpanRecord):
+    """A stored span as the API returns it (Mastra's ``SpanRecord``); ``created_at``/``updated_at`` are
+    set by the store."""
+
+    created_at: UTCDateTime
+    updated_at: UTCDateTime | None = None
+
+
+class TraceRecord(BaseModel):
+    """All spans of one trace, oldest first (Mastra's ``{traceId, spans}``)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    trace_id: str
+    spans: list[SpanRecord]
+
+
+class TracesPage(BaseModel):
+    """One page of :meth:`ObservabilityRepository.list_traces`: root spans, one per trace.
+
+    Mastra returns ``{pagination: {total, page, perPage, hasMore}, spans}``; like every page model here
+    the counters sit next to the items.
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    spans: list[SpanRecord]
+    total: int
+    page: int
+    per_page: int
+    has_more: bool

@@ -58,8 +58,26 @@ def _now() -> datetime:
     return to_utc(datetime.now(UTC))
 
 
+def _parse_json_text(value: Any) -> Any:
+    """Mastra's ``safelyParseJSON`` on a JSON column's value: a string holding JSON becomes that JSON.
+
+    ``@mastra/pg`` writes score payloads as ``JSON.stringify(value)`` into ``jsonb``, so its rows hold
+    JSON *strings* (``"[{\"role\":…}]"``) that Mastra parses again when it reads them. Reading them
+    the same way gives equal values whichever side wrote; a plain string (``"question"``) stays as is.
+    """
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _score(row: Sequence[Any]) -> ScoreRead:
-    return trusted(ScoreRead, dict(zip(_FIELDS, row, strict=True)))
+    values = dict(zip(_FIELDS, row, strict=True))
+    for name in _JSON_FIELDS:
+        values[name] = _parse_json_text(values[name])
+    return trusted(ScoreRead, values)
 
 
 @functools.lru_cache(maxsize=32)
