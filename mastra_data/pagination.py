@@ -8,15 +8,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
 from mastra_data.errors import ValidationError, error_id
 
-__all__ = ("Pagination", "metadata_filter", "order_by", "paginate", "validate_metadata_key")
+__all__ = ("Page", "Pagination", "metadata_filter", "order_by", "paginate", "validate_metadata_key")
 
 Direction = Literal["ASC", "DESC"]
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RESERVED_KEYS = frozenset({"__proto__", "prototype", "constructor"})
 MAX_PAGE = 2**53 - 1  # JS Number.MAX_SAFE_INTEGER: what Mastra's callers can send
+
+
+class Page(BaseModel):
+    """Base of every list result: Mastra's ``PaginationInfo`` fields next to the items (DESIGN §4).
+
+    ``model_dump(by_alias=True)`` gives Mastra's keys (``perPage``, ``hasMore``); ``per_page`` is
+    ``False`` when all rows were asked for (Mastra's ``perPage: false``).
+    """
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    total: int
+    page: int
+    per_page: int | Literal[False]
+    has_more: bool
 
 
 @dataclass(frozen=True, slots=True)

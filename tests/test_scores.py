@@ -11,6 +11,7 @@ order matters, never slept for.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -111,7 +112,15 @@ JSON_VALUES: list[Any] = [
     [],
     {},
 ]
-"""JSON values of every kind, for the JSON columns (strings included: they must not be parsed again)."""
+"""JSON values of every kind, for the JSON columns (strings included: they stay strings, except that on
+PostgreSQL a string holding an object's JSON reads back decoded, as @mastra/pg stores documents)."""
+
+
+def _as_read(value: Any, backend: str) -> Any:
+    """What a score's JSON column gives back for ``value`` (see ``JSONDoc``)."""
+    if backend == "postgres" and isinstance(value, str) and value[:1] in "{[" and value:
+        return json.loads(value)
+    return value
 
 
 # --- §6.7 conformance ---------------------------------------------------------------------------------
@@ -313,15 +322,17 @@ class TestSaveScore:
             "updatedAt",
         }
 
-    def test_json_columns_round_trip(self, scores: ScoresRepository) -> None:
+    def test_json_columns_round_trip(self, scores: ScoresRepository, backend: str) -> None:
         for value in JSON_VALUES:
             payload = {**sample_score(), "input": value, "output": value, "additionalContext": {"v": value}}
             saved = scores.save_score(payload)
             got = scores.get_score_by_id(saved.id)
             assert got is not None
-            assert (got.input, got.output, got.additional_context) == (value, value, {"v": value})
-            assert type(got.input) is type(value), value
-            assert got == saved
+            expected = _as_read(value, backend)
+            assert (got.input, got.output, got.additional_context) == (expected, expected, {"v": value})
+            assert type(got.input) is type(expected), value
+            if expected is value:
+                assert got == saved
 
     def test_json_values_are_returned_as_stored(self, scores: ScoresRepository) -> None:
         saved = scores.save_score({**sample_score(), "metadata": {"pair": (1, 2), "nested": {1: "one"}}})

@@ -47,3 +47,31 @@ def test_memory_database_survives_between_connections() -> None:
             )
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT id FROM mastra_resources")).scalars().all() == ["r"]
+
+
+def test_libsql_write_waits_out_a_lock_held_longer_than_busy_timeout(tmp_path: Path) -> None:
+    """BEGIN IMMEDIATE is retried (bounded, with backoff) after busy_timeout (5 s) runs out."""
+    import threading
+    import time
+
+    import libsql_experimental
+
+    path = tmp_path / "locked.db"
+    with Storage.from_url(f"sqlite+libsql:///{path}") as storage:
+        storage.migrate()
+        holder = libsql_experimental.connect(str(path), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        released = threading.Event()
+
+        def release() -> None:
+            time.sleep(5.6)  # longer than busy_timeout: a single attempt would fail
+            holder.execute("COMMIT")
+            released.set()
+
+        threading.Thread(target=release).start()
+        storage.memory.save_thread({"id": "t", "resource_id": "r", "title": "after the lock"})
+        assert released.is_set()
+        thread = storage.memory.get_thread_by_id("t")
+        assert thread is not None
+        assert thread.title == "after the lock"
+        holder.close()

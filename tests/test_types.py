@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from mastra_data import Span, Thread
+from mastra_data import Resource, Span, Thread
 from mastra_data.db import migrations
 from mastra_data.db.dialects import backend_for
 from mastra_data.db.types import format_iso_ms, to_utc
@@ -152,15 +152,29 @@ def test_json_columns_read_mastra_jsonb_blobs(engine: Engine) -> None:
         assert conn.execute(sa.select(sa.func.count()).where(THREADS.c.metadata.is_(None))).scalar() == 1
 
 
-@pytest.mark.parametrize("value", ["question", '{"a": 1}', "[1, 2]", "", 3, 2.5, True, [1, "x"]])
-def test_json_scalars_and_json_looking_strings_round_trip(engine: Engine, value: object) -> None:
-    """A stored JSON string stays a string (psycopg decodes jsonb itself; it must not be parsed again)."""
+@pytest.mark.parametrize("value", ["question", "42", "true", "", "{not json", 3, 2.5, True, [1, "x"]])
+def test_json_scalars_and_strings_round_trip(engine: Engine, value: object) -> None:
+    """A stored JSON string stays a string (psycopg decodes jsonb itself; it is not parsed again)."""
     migrations.upgrade(engine)
     _insert_thread(engine, "s", datetime(2025, 1, 1, tzinfo=UTC), value)
     with engine.connect() as conn:
         got = conn.execute(sa.select(THREADS.c.metadata).where(THREADS.c.id == "s")).scalar()
     assert got == value
     assert type(got) is type(value)
+
+
+def test_pg_reads_documents_mastra_stored_as_json_strings(pg_engine: Engine) -> None:
+    """@mastra/pg writes ``JSON.stringify(doc)`` into jsonb (a jsonb string); it reads back as the doc."""
+    migrations.upgrade(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(
+            """INSERT INTO mastra_resources (id, metadata, "createdAt", "updatedAt") VALUES """
+            """('r', to_jsonb('{"plan":"pro"}'::text), now(), now()), """
+            """('l', to_jsonb('[1,2]'::text), now(), now())"""
+        )
+    with pg_engine.connect() as conn:
+        got = dict(conn.execute(sa.select(Resource.__table__.c.id, Resource.__table__.c.metadata)).all())
+    assert got == {"r": {"plan": "pro"}, "l": [1, 2]}
 
 
 def test_booleans_are_integer_on_libsql_and_boolean_on_pg(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -19,6 +19,7 @@ from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
 from mastra_data.db.types import JSONDoc, Timestamp, UTCDateTime
+from mastra_data.pagination import Page
 
 __all__ = ("Agent", "AgentCreate", "AgentRead", "AgentUpdate", "AgentsPage")
 
@@ -142,13 +143,7 @@ with warnings.catch_warnings():
         updated_at: UTCDateTime
 
 
-class AgentsPage(BaseModel):
+class AgentsPage(Page):
     """One page of ``list_agents`` (Mastra's ``StorageListAgentsOutput``)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
     agents: list[AgentRead]
-    total: int
-    page: int
-    per_page: int | Literal[False]
-    has_more: bool

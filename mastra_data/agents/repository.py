@@ -11,21 +11,19 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from mastra_data.agents.models import Agent, AgentCreate, AgentRead, AgentsPage, AgentUpdate
 from mastra_data.db.base import trusted
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
-from mastra_data.db.types import JSONDoc, to_utc
-from mastra_data.errors import ConflictError, NotFoundError, error_id, translate_db_errors
+from mastra_data.db.repository import Repository, count_and_page, page_and_total, utc_now
+from mastra_data.db.types import JSONDoc
+from mastra_data.errors import ConflictError, NotFoundError, error_id
 from mastra_data.pagination import order_by as parse_order_by  # `order_by` is a parameter name
 from mastra_data.pagination import paginate
 from mastra_data.validation import Checker
@@ -60,30 +58,18 @@ _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _InputT = TypeVar("_InputT", AgentCreate, AgentUpdate)
 
 
-def _now() -> datetime:
-    return to_utc(datetime.now(UTC))
-
-
 def _agent(row: Sequence[Any]) -> AgentRead:
-    return trusted(AgentRead, dict(zip(_FIELDS, row, strict=True)))
+    # strict=False: list rows carry the page total after the fields.
+    return trusted(AgentRead, dict(zip(_FIELDS, row, strict=False)))
 
 
 @functools.lru_cache(maxsize=8)
 def _list_queries(field: str, descending: bool, limited: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """(COUNT, page) statements of ``list_agents``, ordered by ``field`` then ``id`` (the tie-break), with
-    ``lim``/``off`` bind parameters when ``limited``; built once per shape."""
-    sort, tie = _A[field], _A.id
-    ordering = (sort.desc(), tie.desc()) if descending else (sort.asc(), tie.asc())
-    count = sa.select(sa.func.count()).select_from(AGENTS)
-    page = sa.select(*_SELECT).order_by(*ordering)
-    if limited:
-        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
-            sa.bindparam("off", type_=sa.BigInteger())
-        )
-    return count, page
+    """(COUNT, page) statements of ``list_agents`` for one shape (see :func:`count_and_page`)."""
+    return count_and_page(AGENTS, _SELECT, (), _A[field], descending, limited)
 
 
-class AgentsRepository:
+class AgentsRepository(Repository):
     """Stored agents on one database (Mastra's ``AgentsStorage``, beta.13 flat layout).
 
     Args:
@@ -91,9 +77,7 @@ class AgentsRepository:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._backend: Backend = backend_for(engine)
-        self._store = self._backend.store
+        super().__init__(engine)
         self._get = sa.select(*_SELECT).where(_A.id == sa.bindparam("id", type_=sa.Text()))
         # ON CONFLICT DO NOTHING + RETURNING: an existing id is detected without a unique-violation
         # error (which would abort a PostgreSQL transaction) and without a race between check and insert.
@@ -102,24 +86,6 @@ class AgentsRepository:
         )
 
     # --- plumbing -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**self._backend.read_options) as conn,
-        ):
-            yield conn
-
-    @contextmanager
-    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
-        """One write transaction: all of it commits, or none of it does."""
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
 
     def _agent_id(self, agent_id: Any, operation: str) -> str:
         if not isinstance(agent_id, str) or not agent_id.strip():
@@ -217,10 +183,10 @@ class AgentsRepository:
             Checker(self._store, "CREATE_AGENT").mapping(data, "agent", optional=False)
             model = self._validated(AgentCreate, data, "CREATE_AGENT")
         values = self._column_values(model, _CREATE_FIELDS, "CREATE_AGENT")
-        now = _now()
+        now = utc_now()
         values.update(created_at=now, updated_at=now)
         row = self._backend.row(AGENTS, {to_camel(name): value for name, value in values.items()})
-        with self._write("CREATE_AGENT", agentId=model.id) as conn:
+        with self._write_statement("CREATE_AGENT", agentId=model.id) as conn:
             if conn.execute(self._insert, row).first() is None:
                 raise ConflictError(
                     error_id(self._store, "CREATE_AGENT", "ALREADY_EXISTS"),
@@ -267,7 +233,7 @@ class AgentsRepository:
             if "metadata" in values:
                 old = current.metadata if isinstance(current.metadata, dict) else {}
                 values["metadata"] = {**old, **(values["metadata"] or {})}
-            values["updated_at"] = _now()
+            values["updated_at"] = utc_now()
             conn.execute(
                 sa.update(AGENTS)
                 .where(_A.id == agent_id)
@@ -282,7 +248,7 @@ class AgentsRepository:
             ValidationError: a blank ``agent_id`` (``…_DELETE_AGENT_INVALID_ARGUMENT``).
         """
         self._agent_id(agent_id, "DELETE_AGENT")
-        with self._write("DELETE_AGENT", agentId=agent_id) as conn:
+        with self._write_statement("DELETE_AGENT", agentId=agent_id) as conn:
             conn.execute(sa.delete(AGENTS).where(_A.id == agent_id))
 
     def list_agents(
@@ -311,10 +277,11 @@ class AgentsRepository:
         count_query, page_query = _list_queries(field, direction == "DESC", limited)
         params: dict[str, Any] = {"lim": paging.limit, "off": paging.offset} if limited else {}
         with self._read("LIST_AGENTS") as conn:
-            total = conn.execute(count_query).scalar_one()
-            rows: list[Sequence[Any]] = []
-            if total and paging.limit != 0:
-                rows = list(conn.execute(page_query, params).all())
+            if paging.limit == 0:  # per_page=0: only the total
+                rows: list[Sequence[Any]] = []
+                total = conn.execute(count_query).scalar_one()
+            else:
+                rows, total = page_and_total(conn, count_query, page_query, params, paging.offset)
         return AgentsPage(
             agents=[_agent(r) for r in rows],
             total=total,

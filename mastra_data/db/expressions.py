@@ -2,6 +2,10 @@
 
 ``in_ids(col, name)``: ``col`` is in a list of ids bound as one parameter (see :func:`in_ids`).
 
+``json_text(param)``: a parameter holding already-serialised JSON text, written to a JSON column.
+
+``contains_all(col, values)``: the JSON array in ``col`` holds every one of ``values`` (span tags).
+
 ``json_field_equals(col, key, value)``: the JSON document in ``col`` has ``key`` equal to the scalar
 ``value``, compared type-strictly (``"3"`` is not ``3``, ``true`` is not ``1``); ``None`` matches an
 explicit ``null`` or a missing key. Same meaning on both backends:
@@ -14,6 +18,7 @@ explicit ``null`` or a missing key. Same meaning on both backends:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +27,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ("IdList", "in_ids", "json_field_equals")
+__all__ = ("IdList", "contains_all", "in_ids", "json_field_equals", "json_text")
 
 Scalar = str | int | float | bool | None
 
@@ -127,3 +132,77 @@ def _compile_in_ids_pg(element: _InIds, compiler: SQLCompiler, **kw: Any) -> str
 def _compile_in_ids_sqlite(element: _InIds, compiler: SQLCompiler, **kw: Any) -> str:
     column, param = compiler.process(element.column, **kw), compiler.process(element.param, **kw)
     return f"{column} IN (SELECT value FROM json_each({param}))"
+
+
+class _JsonText(ColumnElement[Any]):
+    """A bound parameter holding JSON *text* (already serialised), written to a JSON column.
+
+    The repository serialises each document once, while checking it; the column's own type would
+    serialise it again. PostgreSQL: ``CAST(:p AS JSONB)``; SQLite/libSQL: the text as is (JSONDoc writes
+    text JSON there too, which ``json(col)`` reads like Mastra's binary JSONB).
+    """
+
+    inherit_cache = True
+
+    def __init__(self, param: sa.BindParameter[Any]) -> None:
+        self.param = param
+        self.type = param.type
+
+
+@compiles(_JsonText)
+def _compile_json_text(element: _JsonText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.param, **kw)
+
+
+@compiles(_JsonText, "postgresql")
+def _compile_json_text_pg(element: _JsonText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.param, **kw)} AS JSONB)"
+
+
+class _ContainsAll(ColumnElement[bool]):
+    """The JSON array in ``column`` contains every string of ``values`` (Mastra's ``tags`` filter).
+
+    PostgreSQL: ``col @> '["a","b"]'`` (served by the GIN index on ``tags``); SQLite/libSQL: one
+    ``EXISTS (SELECT 1 FROM json_each(col) WHERE value = ?)`` per value (``json_each`` reads Mastra's
+    binary JSONB too).
+    """
+
+    inherit_cache = False  # the number of values shapes the SQL text
+    type = sa.Boolean()
+
+    def __init__(self, column: ColumnElement[Any], values: Sequence[str]) -> None:
+        self.column = column
+        self.values = tuple(values)
+
+
+@compiles(_ContainsAll)
+def _compile_contains_all(element: _ContainsAll, compiler: SQLCompiler, **kw: Any) -> str:
+    raise NotImplementedError(f"contains_all is not implemented for {compiler.dialect.name}")
+
+
+@compiles(_ContainsAll, "postgresql")
+def _compile_contains_all_pg(element: _ContainsAll, compiler: SQLCompiler, **kw: Any) -> str:
+    doc = compiler.process(sa.bindparam(None, json.dumps(list(element.values)), type_=sa.Text()), **kw)
+    return f"{compiler.process(element.column, **kw)} @> CAST({doc} AS JSONB)"
+
+
+@compiles(_ContainsAll, "sqlite")
+def _compile_contains_all_sqlite(element: _ContainsAll, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    terms = [
+        f"EXISTS (SELECT 1 FROM json_each({column}) "
+        f"WHERE json_each.value = {compiler.process(sa.bindparam(None, value, type_=sa.Text()), **kw)})"
+        for value in element.values
+    ]
+    return "(" + " AND ".join(terms) + ")" if terms else "1 = 1"
+
+
+def json_text(param: sa.BindParameter[Any]) -> ColumnElement[Any]:
+    """``param`` holds JSON text serialised by the caller, written to a JSON column as is (see
+    :class:`_JsonText`): for hot batch writes that checked and serialised each document already."""
+    return _JsonText(param)
+
+
+def contains_all(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
+    """The JSON array in ``column`` holds every string of ``values`` (see :class:`_ContainsAll`)."""
+    return _ContainsAll(column, values)

@@ -21,7 +21,9 @@ written by Python reads back identically from both backends and from Mastra.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from json.scanner import make_scanner
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -236,8 +238,26 @@ def _as_is(data: bytes) -> bytes:
     return data
 
 
+def _decode_pg_string(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+# (typeshed types make_scanner's argument as the scanner class itself; it takes a decoder.)
+_scan_json: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
 class JSONDoc(sa.types.TypeDecorator[Any]):
     """A Mastra ``jsonb`` column: dicts/lists/scalars in Python, SQL ``NULL`` for ``None``.
+
+    On PostgreSQL a ``jsonb`` *string* holding an object's or array's JSON text reads back as that
+    object or array: @mastra/pg stores documents that way (``JSON.stringify`` into ``jsonb``) and reads
+    them so. A Python string such as ``'{"a": 1}'`` written to a JSON column therefore reads back as
+    a dict on PostgreSQL (libSQL keeps it a string); other strings are unaffected.
 
     PostgreSQL ``jsonb`` cannot hold NUL characters or lone UTF-16 surrogates (``"\\ud800"``): there
     they are stripped from every string, keys included, as Mastra's PG store does. libSQL stores them
@@ -280,11 +300,23 @@ class JSONDoc(sa.types.TypeDecorator[Any]):
                 return _dumps_ascii(value)
         return text
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        # psycopg decodes jsonb itself: a str from PostgreSQL is a stored JSON *string*, not JSON text.
-        if value is None or dialect.name == "postgresql" or not isinstance(value, str | bytes):
-            return value
-        return json.loads(value)
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name == "postgresql":
+            # psycopg decodes jsonb itself, so a str is a stored JSON *string*. @mastra/pg writes many
+            # documents as JSON.stringify(value) into jsonb, i.e. as a string holding an object's or
+            # array's JSON text, and parses it again on read; so do we, for such strings only. Other
+            # strings ("question", "42") stay strings.
+            return _decode_pg_string
+        scan = _scan_json
+
+        def process(value: Any) -> Any:
+            if not isinstance(value, str):
+                return None if value is None else json.loads(value)  # bytes: a raw blob, not json(col)
+            # json(col) gives compact, valid JSON text: the C scanner alone decodes it (json.loads adds
+            # two regex calls and a Python frame per value, which shows on pages of many documents).
+            return scan(value, 0)[0]
+
+        return process
 
     def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
         return _JsonColumn(colexpr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +19,7 @@ from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
 from mastra_data.db.types import JSONDoc, Timestamp, UTCDateTime
+from mastra_data.pagination import Page
 from mastra_data.vectors.models import QueryResult
 
 __all__ = (
@@ -132,22 +133,13 @@ class MessageRead(MastraModel):
     created_at: UTCDateTime
 
 
-class _Page(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    total: int
-    page: int
-    per_page: int | Literal[False]
-    has_more: bool
-
-
-class ThreadsPage(_Page):
+class ThreadsPage(Page):
     """One page of :meth:`MemoryRepository.list_threads`."""
 
     threads: list[ThreadRead]
 
 
-class MessagesPage(_Page):
+class MessagesPage(Page):
     """One page of :meth:`MemoryRepository.list_messages` (plus any ``include`` context)."""
 
     messages: list[MessageRead]

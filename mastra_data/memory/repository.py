@@ -15,8 +15,7 @@ import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import sqlalchemy as sa
@@ -24,7 +23,6 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.base import ModelT, trusted
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
 from mastra_data.db.expressions import in_ids, json_field_equals
 from mastra_data.db.types import format_iso_ms, to_utc
 from mastra_data.errors import (
@@ -33,7 +31,6 @@ from mastra_data.errors import (
     OwnershipError,
     ValidationError,
     error_id,
-    translate_db_errors,
 )
 from mastra_data.memory.models import (
     CloneResult,
@@ -54,6 +51,8 @@ from mastra_data.vectors.models import QueryResult
 
 if TYPE_CHECKING:
     from mastra_data.vectors.store import VectorStore
+
+from mastra_data.db.repository import Repository, count_and_page, page_and_total, utc_now
 
 __all__ = ("MemoryRepository", "memory_index_name", "message_text")
 
@@ -116,7 +115,7 @@ def _message_queries(
         where.append(
             _M.createdAt < sa.bindparam("end") if end == "lt" else _M.createdAt <= sa.bindparam("end")
         )
-    return _count_and_page(MESSAGES, _MESSAGE_COLS, where, _M.createdAt, descending, limited)
+    return count_and_page(MESSAGES, _MESSAGE_COLS, where, _M.createdAt, descending, limited)
 
 
 def _thread_queries(
@@ -133,7 +132,7 @@ def _build_thread_queries(
     by_resource: bool, field: str, descending: bool, limited: bool, filters: Sequence[sa.ColumnElement[bool]]
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     where = [_T.resourceId == sa.bindparam("rid")] if by_resource else []
-    return _count_and_page(THREADS, _THREAD_COLS, [*where, *filters], _T[field], descending, limited)
+    return count_and_page(THREADS, _THREAD_COLS, [*where, *filters], _T[field], descending, limited)
 
 
 @functools.lru_cache(maxsize=32)
@@ -141,32 +140,6 @@ def _cached_thread_queries(
     by_resource: bool, field: str, descending: bool, limited: bool
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
     return _build_thread_queries(by_resource, field, descending, limited, ())
-
-
-def _count_and_page(
-    table: sa.Table,
-    columns: Sequence[sa.ColumnElement[Any]],
-    where: Sequence[sa.ColumnElement[bool]],
-    sort: sa.ColumnElement[Any],
-    descending: bool,
-    limited: bool,
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """``COUNT(*)`` and the page query over ``where``, ordered by ``sort`` then ``id`` (the tie-break),
-    with ``lim``/``off`` bind parameters when ``limited`` (BIGINT: pages up to 2**53 are valid).
-
-    The page query carries the count as its last column, an uncorrelated scalar subquery that both
-    databases evaluate once: a page and its total cost one round trip. Only an empty page (past the
-    end) needs the separate ``COUNT(*)`` (see :func:`_page_and_total`).
-    """
-    tie = table.c.id
-    ordering = (sort.desc(), tie.desc()) if descending else (sort.asc(), tie.asc())
-    count = sa.select(sa.func.count()).select_from(table).where(*where)
-    page = sa.select(*columns, count.scalar_subquery()).where(*where).order_by(*ordering)
-    if limited:
-        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
-            sa.bindparam("off", type_=sa.BigInteger())
-        )
-    return count, page
 
 
 @functools.lru_cache(maxsize=64)
@@ -225,21 +198,6 @@ def message_text(content: dict[str, Any] | str) -> str:
         return text
     parts = content.get("parts") or []
     return " ".join(p.get("text", "") for p in parts if isinstance(p, dict) and p.get("type") == "text")
-
-
-def _page_and_total(
-    conn: Connection, count: sa.Select[Any], page: sa.Select[Any], params: Mapping[str, Any], offset: int
-) -> tuple[list[Sequence[Any]], int]:
-    """Run a :func:`_count_and_page` pair: the page rows (total as their last column) and the total."""
-    rows: list[Sequence[Any]] = list(conn.execute(page, params).all())
-    if rows:
-        return rows, int(rows[0][-1])
-    # No rows: nothing matches, or the page is past the end (only then is a count still needed).
-    return rows, conn.execute(count, params).scalar_one() if offset else 0
-
-
-def _now() -> datetime:
-    return to_utc(datetime.now(UTC))
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -329,7 +287,7 @@ def _message(row: Sequence[Any]) -> MessageRead:
     )
 
 
-class MemoryRepository:
+class MemoryRepository(Repository):
     """Threads, messages and working memory on one database (Mastra's ``MemoryStorage``).
 
     Args:
@@ -338,11 +296,9 @@ class MemoryRepository:
     """
 
     def __init__(self, engine: Engine, vectors: Callable[[], VectorStore] | None = None) -> None:
-        self._engine = engine
+        super().__init__(engine)
         self._vectors = vectors  # lazy: the vector store may live on another database
         self._ready_indexes: set[str] = set()  # memory indexes known to exist with their metadata indexes
-        self._backend: Backend = backend_for(engine)
-        self._store = self._backend.store
         # Hot statements are built once: building an upsert's ``excluded`` alias or a fresh UPDATE per
         # call costs more than executing it.
         backend = self._backend
@@ -364,24 +320,6 @@ class MemoryRepository:
         )
 
     # --- plumbing -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**self._backend.read_options) as conn,
-        ):
-            yield conn
-
-    @contextmanager
-    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
-        """One write transaction: all of it commits, or none of it does."""
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
 
     def _invalid(self, operation: str, status: str, message: str, **details: Any) -> ValidationError:
         return ValidationError(error_id(self._store, operation, status), message, details=details)
@@ -464,7 +402,7 @@ class MemoryRepository:
             "createdAt": model.created_at,
             "updatedAt": model.updated_at,
         }
-        with self._write("SAVE_THREAD", threadId=model.id) as conn:
+        with self._write_statement("SAVE_THREAD", threadId=model.id) as conn:
             conn.execute(self._upsert_thread, self._backend.row(THREADS, values))
         return model
 
@@ -477,7 +415,7 @@ class MemoryRepository:
             value, model.__name__.removesuffix("Read").lower(), optional=False
         )
         data = dict(value)
-        data.setdefault("created_at", data.pop("createdAt", None) or _now())
+        data.setdefault("created_at", data.pop("createdAt", None) or utc_now())
         data.setdefault("updated_at", data.pop("updatedAt", None) or data["created_at"])
         try:
             return model.model_validate(data)
@@ -531,7 +469,7 @@ class MemoryRepository:
             self._check_owner(conn, [thread_id], resource_id)
             current = _thread(row)
             merged = {**(current.metadata or {}), **dict(metadata or {})}
-            now = _now()
+            now = utc_now()
             new_title = current.title if title is None else title
             conn.execute(
                 sa.update(THREADS)
@@ -593,7 +531,7 @@ class MemoryRepository:
                 rows: list[Sequence[Any]] = []
                 total = conn.execute(count_query, params).scalar_one()
             else:
-                rows, total = _page_and_total(conn, count_query, page_query, params, paging.offset)
+                rows, total = page_and_total(conn, count_query, page_query, params, paging.offset)
         return ThreadsPage(
             threads=[_thread(r) for r in rows],
             total=total,
@@ -617,7 +555,7 @@ class MemoryRepository:
         """
         if not messages:
             return []
-        now = _now()
+        now = utc_now()
         # Last occurrence of an id wins (as sequential upserts would); one multi-row upsert must not
         # name the same row twice.
         models = list({m.id: m for m in (self._validate_message(m, now) for m in messages)}.values())
@@ -778,7 +716,7 @@ class MemoryRepository:
                 self._check_owner(conn, included_threads, resource_id)
             total, rows = 0, list[Sequence[Any]]()
             if paging.limit != 0:  # per_page=0: the include windows alone, with no count (see docstring)
-                rows, total = _page_and_total(conn, count_query, page_query, params, paging.offset)
+                rows, total = page_and_total(conn, count_query, page_query, params, paging.offset)
             extra = [row for statement, values in windows for row in conn.execute(statement, values).all()]
         in_threads = len(rows)
         if extra:
@@ -908,7 +846,7 @@ class MemoryRepository:
                 check.json(content, "content")
                 fields["content"] = content
             by_id[message_id] = fields
-        now = _now()
+        now = utc_now()
         with self._write("UPDATE_MESSAGES") as conn:
             existing: dict[str, MessageRead] = {}
             for chunk in _chunks(list(by_id)):
@@ -954,7 +892,7 @@ class MemoryRepository:
                     conn.execute(sa.select(_M.thread_id).where(_M.id.in_(chunk)).distinct()).scalars()
                 )
                 conn.execute(sa.delete(MESSAGES).where(_M.id.in_(chunk)))
-            self._touch_threads(conn, threads, _now())
+            self._touch_threads(conn, threads, utc_now())
         self._forget_vectors(
             *({"message_id": {"$in": ids[i : i + _CHUNK]}} for i in range(0, len(ids), _CHUNK))
         )
@@ -988,7 +926,7 @@ class MemoryRepository:
                 "updatedAt": model.updated_at,
             },
         )
-        with self._write("SAVE_RESOURCE", resourceId=model.id) as conn:
+        with self._write_statement("SAVE_RESOURCE", resourceId=model.id) as conn:
             conn.execute(self._upsert_resource, row)
         return model
 
@@ -1012,7 +950,7 @@ class MemoryRepository:
         check.text(working_memory, "workingMemory")
         check.mapping(metadata, "metadata")
         check.json(metadata, "metadata")
-        now = _now()
+        now = utc_now()
         with self._write("UPDATE_RESOURCE", resourceId=resource_id) as conn:
             row = conn.execute(
                 sa.select(*_RESOURCE_COLS).where(_R.id == resource_id).with_for_update()
@@ -1092,7 +1030,7 @@ class MemoryRepository:
             ValidationError: counts differ, no embeddings/embedder, messages without thread/resource ids,
                 a vector of the wrong dimension.
         """
-        now = _now()
+        now = utc_now()
         models = [self._validate_message(m, now) for m in messages]
         if not models:
             return ""
@@ -1250,7 +1188,7 @@ class MemoryRepository:
             where.append(_M.createdAt <= end)
         if ids is not None:
             where.append(_M.id.in_(list(ids)))
-        now = _now()
+        now = utc_now()
         with self._write("CLONE_THREAD", sourceThreadId=source_thread_id) as conn:
             row = conn.execute(sa.select(*_THREAD_COLS).where(_T.id == source_thread_id)).first()
             if row is None:

@@ -25,6 +25,7 @@ from sqlmodel import Field
 
 from mastra_data.db.base import PG_ONLY, MastraModel, column, shadow_timestamps
 from mastra_data.db.types import Flag, JSONDoc, Timestamp, UTCDateTime
+from mastra_data.pagination import Page
 
 __all__ = (
     "CreateSpanRecord",
@@ -202,17 +203,11 @@ class TraceRecord(BaseModel):
     spans: list[SpanRecord]
 
 
-class TracesPage(BaseModel):
+class TracesPage(Page):
     """One page of :meth:`ObservabilityRepository.list_traces`: root spans, one per trace.
 
     Mastra returns ``{pagination: {total, page, perPage, hasMore}, spans}``; like every page model here
     the counters sit next to the items.
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
     spans: list[SpanRecord]
-    total: int
-    page: int
-    per_page: int
-    has_more: bool

@@ -18,24 +18,20 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from json.scanner import make_scanner
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 
 from mastra_data.db.base import PG_ONLY, trusted
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
-from mastra_data.db.expressions import in_ids, json_field_equals
+from mastra_data.db.expressions import contains_all, in_ids, json_field_equals, json_text
+from mastra_data.db.repository import Repository, utc_now
 from mastra_data.db.types import Flag, JSONDoc, Timestamp, to_utc
-from mastra_data.errors import NotFoundError, ValidationError, error_id, translate_db_errors
+from mastra_data.errors import NotFoundError, ValidationError, error_id
 from mastra_data.observability.models import (
     CreateSpanRecord,
     Span,
@@ -82,38 +78,9 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class _JsonValue(JSONDoc):
-    """:class:`JSONDoc` that also reads JSON *scalars* back on PostgreSQL, and reads faster.
-
-    psycopg already decodes ``jsonb``, so a stored JSON string (Mastra's ``input: 'plain string'``)
-    arrives as a ``str``, which ``JSONDoc`` would parse a second time and fail on. (The fix belongs in
-    ``JSONDoc`` itself; until then span reads use this.)
-    """
-
-    cache_ok = True
-
-    def result_processor(self, dialect: sa.engine.Dialect, coltype: object) -> Callable[[Any], Any] | None:
-        if dialect.name == "postgresql":
-            return None  # psycopg has decoded jsonb already, scalars included
-        scan = _scan_json
-
-        def process(value: Any) -> Any:
-            # json(col) gives compact, valid JSON text: the C scanner alone decodes it (json.loads adds
-            # two regex calls and a Python frame per value; a 50-span page has 400 JSON values).
-            return None if value is None else scan(value, 0)[0]
-
-        return process
-
-
-# (typeshed types make_scanner's argument as the scanner class itself; it takes a decoder.)
-_scan_json: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-
-
 # Every Mastra column of the table (not PG's shadows), in table order: the SELECT list of every read.
 _COLUMNS: tuple[sa.Column[Any], ...] = tuple(c for c in SPANS.columns if not c.info.get(PG_ONLY))
-_READ_COLUMNS: tuple[ColumnElement[Any], ...] = tuple(
-    sa.type_coerce(c, _JsonValue()).label(c.name) if isinstance(c.type, JSONDoc) else c for c in _COLUMNS
-)
+_READ_COLUMNS: tuple[ColumnElement[Any], ...] = _COLUMNS
 _FIELDS: tuple[str, ...] = tuple(_snake(c.name) for c in _COLUMNS)
 """``SpanRecord`` field names, position for position with :data:`_COLUMNS`."""
 _JSON_COLUMNS = frozenset(c.name for c in _COLUMNS if isinstance(c.type, JSONDoc))
@@ -180,69 +147,6 @@ MAX_PER_PAGE = 100  # Mastra's listTraces schema: perPage 1..100
 # (Candidates for mastra_data/db/expressions.py; kept here while other domains are being written.)
 
 
-class _JsonText(ColumnElement[Any]):
-    """A bound parameter holding JSON *text* (already serialised), written to a JSON column.
-
-    The repository serialises each document once, while checking it; the column's own type would
-    serialise it again. PostgreSQL: ``CAST(:p AS JSONB)``; SQLite/libSQL: the text as is (JSONDoc writes
-    text JSON there too, which ``json(col)`` reads like Mastra's binary JSONB).
-    """
-
-    inherit_cache = True
-
-    def __init__(self, param: sa.BindParameter[Any]) -> None:
-        self.param = param
-        self.type = param.type
-
-
-@compiles(_JsonText)
-def _compile_json_text(element: _JsonText, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.param, **kw)
-
-
-@compiles(_JsonText, "postgresql")
-def _compile_json_text_pg(element: _JsonText, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.param, **kw)} AS JSONB)"
-
-
-class _ContainsAll(ColumnElement[bool]):
-    """The JSON array in ``column`` contains every string of ``values`` (Mastra's ``tags`` filter).
-
-    PostgreSQL: ``col @> '["a","b"]'`` (served by the GIN index on ``tags``); SQLite/libSQL: one
-    ``EXISTS (SELECT 1 FROM json_each(col) WHERE value = ?)`` per value (``json_each`` reads Mastra's
-    binary JSONB too).
-    """
-
-    inherit_cache = False  # the number of values shapes the SQL text
-    type = sa.Boolean()
-
-    def __init__(self, column: ColumnElement[Any], values: Sequence[str]) -> None:
-        self.column = column
-        self.values = tuple(values)
-
-
-@compiles(_ContainsAll)
-def _compile_contains_all(element: _ContainsAll, compiler: SQLCompiler, **kw: Any) -> str:
-    raise NotImplementedError(f"_ContainsAll is not implemented for {compiler.dialect.name}")
-
-
-@compiles(_ContainsAll, "postgresql")
-def _compile_contains_all_pg(element: _ContainsAll, compiler: SQLCompiler, **kw: Any) -> str:
-    doc = compiler.process(sa.bindparam(None, json.dumps(list(element.values)), type_=sa.Text()), **kw)
-    return f"{compiler.process(element.column, **kw)} @> CAST({doc} AS JSONB)"
-
-
-@compiles(_ContainsAll, "sqlite")
-def _compile_contains_all_sqlite(element: _ContainsAll, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    terms = [
-        f"EXISTS (SELECT 1 FROM json_each({column}) "
-        f"WHERE json_each.value = {compiler.process(sa.bindparam(None, value, type_=sa.Text()), **kw)})"
-        for value in element.values
-    ]
-    return "(" + " AND ".join(terms) + ")" if terms else "1 = 1"
-
-
 # --- statements -------------------------------------------------------------------------------------
 
 
@@ -250,7 +154,7 @@ def _bind(name: str, column: str) -> ColumnElement[Any]:
     """The bound parameter ``name`` for a value written to ``column`` (of that column's type; JSON
     columns take the text :func:`_encode` made)."""
     if column in _JSON_COLUMNS:
-        return _JsonText(sa.bindparam(name, type_=sa.Text()))
+        return json_text(sa.bindparam(name, type_=sa.Text()))
     return sa.bindparam(name, type_=SPANS.c[column].type)
 
 
@@ -304,10 +208,6 @@ def _unfiltered_trace_queries(field: str, descending: bool) -> tuple[sa.Select[A
 
 def _span(row: Sequence[Any]) -> SpanRecord:
     return trusted(SpanRecord, dict(zip(_FIELDS, row, strict=True)))
-
-
-def _now() -> datetime:
-    return to_utc(datetime.now(UTC))
 
 
 # JSON.stringify layout; NaN/Infinity are not JSON (PostgreSQL's jsonb refuses them too). One encoder
@@ -400,7 +300,7 @@ def _fields(value: Any) -> Mapping[str, Any] | None:
     return None
 
 
-class ObservabilityRepository:
+class ObservabilityRepository(Repository):
     """Spans and traces on one database (Mastra's ``ObservabilityStorage``).
 
     Mastra's tracing strategy for libSQL and PostgreSQL is ``batch-with-updates``: spans are created
@@ -411,9 +311,7 @@ class ObservabilityRepository:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._backend: Backend = backend_for(engine)
-        self._store = self._backend.store
+        super().__init__(engine)
         backend = self._backend
         # The columns a write names, derived columns (PG's "<col>Z" shadows) included: backend.row()
         # is asked once which extra columns it derives from which, so that rows of a 1,000-span batch
@@ -434,24 +332,6 @@ class ObservabilityRepository:
         self._update_statements: dict[tuple[str, ...], sa.Update] = {}
 
     # --- plumbing -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**self._backend.read_options) as conn,
-        ):
-            yield conn
-
-    @contextmanager
-    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
-        """One write transaction: all of it commits, or none of it does."""
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
 
     def _invalid(
         self, operation: str, message: str, status: str = "INVALID_ARGUMENT", **details: Any
@@ -647,7 +527,7 @@ class ObservabilityRepository:
         items = self._sequence(records, "records", _operation)
         if not items:
             return
-        now = _now()
+        now = utc_now()
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for index, record in enumerate(items):
             row = self._create_row(record, now, _operation, index)
@@ -717,7 +597,7 @@ class ObservabilityRepository:
             merged.setdefault((trace_id, span_id), {}).update(values)
         first = next(iter(merged))
         with self._write(_operation, traceId=first[0], spanId=first[1], count=len(merged)) as conn:
-            self._apply_updates(conn, merged, _now(), _operation)
+            self._apply_updates(conn, merged, utc_now(), _operation)
 
     def batch_delete_traces(self, trace_ids: Sequence[str]) -> None:
         """Delete every span of the given traces, in one statement (unknown trace ids are ignored).
@@ -731,7 +611,7 @@ class ObservabilityRepository:
             raise self._invalid(operation, "trace_ids must be a list of strings")
         if not ids:
             return
-        with self._write(operation, count=len(ids)) as conn:
+        with self._write_statement(operation, count=len(ids)) as conn:
             conn.execute(_DELETE_TRACES, {"tids": list(dict.fromkeys(ids))})
 
     # --- reads --------------------------------------------------------------------------------
@@ -897,7 +777,7 @@ class ObservabilityRepository:
                 if not all(isinstance(tag, str) for tag in value):
                     raise check.fail("filters.tags must be a list of strings")
                 if value:
-                    where.append(_ContainsAll(_S.tags, value))
+                    where.append(contains_all(_S.tags, value))
             else:  # metadata, scope
                 where += self._json_equals(check, name, value)
         return where

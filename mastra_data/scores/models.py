@@ -20,6 +20,7 @@ from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
 from mastra_data.db.types import JSONDoc, Real, Timestamp, UTCDateTime
+from mastra_data.pagination import Page
 
 __all__ = (
     "SCORING_ENTITY_TYPES",
@@ -91,6 +92,15 @@ sa.Index(
     "mastra_scores_trace_id_span_id_created_at_idx",
     _scores.c.traceId,
     _scores.c.spanId,
+    _scores.c.createdAt.desc(),
+)
+# Revision 0002: the other list_scores_by_* reads, newest first, as index ranges.
+sa.Index("mastra_scores_scorerid_createdat_idx", _scores.c.scorerId, _scores.c.createdAt.desc())
+sa.Index("mastra_scores_runid_createdat_idx", _scores.c.runId, _scores.c.createdAt.desc())
+sa.Index(
+    "mastra_scores_entityid_entitytype_createdat_idx",
+    _scores.c.entityId,
+    _scores.c.entityType,
     _scores.c.createdAt.desc(),
 )
 
@@ -241,14 +251,8 @@ with warnings.catch_warnings():
         updated_at: UTCDateTime
 
 
-class ScoresPage(BaseModel):
+class ScoresPage(Page):
     """One page of a ``list_scores_by_*`` call (Mastra's ``ListScoresResponse``, flattened as DESIGN §4
     asks: the pagination fields sit next to ``scores``)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
     scores: list[ScoreRead]
-    total: int
-    page: int
-    per_page: int | Literal[False]
-    has_more: bool

@@ -15,20 +15,18 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from mastra_data.db.base import trusted
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
-from mastra_data.db.types import JSONDoc, to_utc
-from mastra_data.errors import ValidationError, error_id, translate_db_errors
+from mastra_data.db.repository import Repository, utc_now
+from mastra_data.db.types import JSONDoc
+from mastra_data.errors import ValidationError, error_id
 from mastra_data.pagination import paginate
 from mastra_data.scores.models import Score, ScoreCreate, ScoreRead, ScoresPage
 from mastra_data.validation import Checker
@@ -54,30 +52,8 @@ _STORED = tuple(name for name in ScoreCreate.model_fields if name in ScoreRead.m
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def _now() -> datetime:
-    return to_utc(datetime.now(UTC))
-
-
-def _parse_json_text(value: Any) -> Any:
-    """Mastra's ``safelyParseJSON`` on a JSON column's value: a string holding JSON becomes that JSON.
-
-    ``@mastra/pg`` writes score payloads as ``JSON.stringify(value)`` into ``jsonb``, so its rows hold
-    JSON *strings* (``"[{\"role\":…}]"``) that Mastra parses again when it reads them. Reading them
-    the same way gives equal values whichever side wrote; a plain string (``"question"``) stays as is.
-    """
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _score(row: Sequence[Any]) -> ScoreRead:
-    values = dict(zip(_FIELDS, row, strict=True))
-    for name in _JSON_FIELDS:
-        values[name] = _parse_json_text(values[name])
-    return trusted(ScoreRead, values)
+    return trusted(ScoreRead, dict(zip(_FIELDS, row, strict=True)))
 
 
 @functools.lru_cache(maxsize=32)
@@ -97,7 +73,7 @@ def _list_queries(filters: tuple[str, ...], limited: bool) -> tuple[sa.Select[An
     return count, page
 
 
-class ScoresRepository:
+class ScoresRepository(Repository):
     """Scores of scorer runs on one database (Mastra's ``ScoresStorage``).
 
     Args:
@@ -105,31 +81,11 @@ class ScoresRepository:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._backend: Backend = backend_for(engine)
-        self._store = self._backend.store
+        super().__init__(engine)
         self._insert = sa.insert(SCORES)
         self._get = sa.select(*_SELECT).where(_S.id == sa.bindparam("id", type_=sa.Text()))
 
     # --- plumbing -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**self._backend.read_options) as conn,
-        ):
-            yield conn
-
-    @contextmanager
-    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
-        """One write transaction: all of it commits, or none of it does."""
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
 
     def _id(self, value: Any, what: str, operation: str) -> str:
         """``value`` is a non-blank string (an id or a filter value)."""
@@ -146,7 +102,8 @@ class ScoresRepository:
         ``score`` is a :class:`ScoreCreate`, a :class:`ScoreRead` (its ``id`` and timestamps are not
         kept: a new score is made) or a mapping in either key spelling. Unknown keys are ignored, as
         Mastra's zod schema strips them. JSON fields are stored as their JSON value: tuples become
-        lists, non-string nested keys become strings, exactly as a reader will see them.
+        lists, non-string nested keys become strings, exactly as a reader will see them. (On
+        PostgreSQL a string holding an object's or array's JSON reads back decoded: see ``JSONDoc``.)
 
         Mastra parity: Mastra's schema makes ``input`` optional, but its column is NOT NULL on
         PostgreSQL (Mastra's PG store fails there with a database error); we require ``input`` and
@@ -162,10 +119,10 @@ class ScoresRepository:
         values: dict[str, Any] = {name: getattr(payload, name) for name in _STORED}
         for name in _STORED:
             values[name] = self._storable(values[name], name, score, json_field=name in _JSON_FIELDS)
-        now = _now()
+        now = utc_now()
         values.update(id=str(uuid.uuid4()), created_at=now, updated_at=now)
         row = self._backend.row(SCORES, {to_camel(name): value for name, value in values.items()})
-        with self._write("SAVE_SCORE", scoreId=values["id"], scorerId=payload.scorer_id) as conn:
+        with self._write_statement("SAVE_SCORE", scoreId=values["id"], scorerId=payload.scorer_id) as conn:
             conn.execute(self._insert, row)
         return trusted(ScoreRead, {name: values.get(name) for name in _FIELDS})
 

@@ -8,15 +8,14 @@ as the identity without adding a key to the database.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 from sqlmodel import Field
 
 from mastra_data.db.base import MastraModel, column, shadow_timestamps
 from mastra_data.db.types import JSONDoc, Timestamp, UTCDateTime
+from mastra_data.pagination import Page
 
 __all__ = ("WorkflowRun", "WorkflowRunsPage", "WorkflowSnapshot")
 
@@ -54,6 +53,8 @@ shadow_timestamps(WorkflowSnapshot)
 _runs = WorkflowSnapshot.__table__  # type: ignore[attr-defined]
 # Later @mastra/pg versions create this exact index (#21306); listing runs of a workflow needs it.
 sa.Index("mastra_workflow_snapshot_name_createdat_idx", _runs.c.workflow_name, _runs.c.createdAt.desc())
+# Revision 0002: get_workflow_run_by_id without a workflow name.
+sa.Index("mastra_workflow_snapshot_run_id_idx", _runs.c.run_id)
 
 
 # --- Objects the repository returns -----------------------------------------------------------------
@@ -77,7 +78,7 @@ class WorkflowRun(MastraModel):
     resource_id: str | None = None
 
 
-class WorkflowRunsPage(BaseModel):
+class WorkflowRunsPage(Page):
     """Result of :meth:`WorkflowsRepository.list_workflow_runs`: Mastra's ``{runs, total}`` plus the
     page fields every list result carries (DESIGN §4).
 
@@ -85,10 +86,4 @@ class WorkflowRunsPage(BaseModel):
     ``per_page`` is ``False`` and ``total`` is ``len(runs)``.
     """
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
     runs: list[WorkflowRun]
-    total: int
-    page: int
-    per_page: int | Literal[False]
-    has_more: bool

@@ -15,9 +15,8 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal, cast
 
 import sqlalchemy as sa
@@ -25,10 +24,9 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.base import trusted
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
 from mastra_data.db.expressions import json_field_equals
-from mastra_data.db.types import to_utc
-from mastra_data.errors import BackendError, NotFoundError, error_id, translate_db_errors
+from mastra_data.db.repository import Repository, utc_now
+from mastra_data.errors import BackendError, NotFoundError, error_id
 from mastra_data.pagination import Pagination, paginate
 from mastra_data.validation import Checker
 from mastra_data.workflows.models import WorkflowRun, WorkflowRunsPage, WorkflowSnapshot
@@ -79,10 +77,6 @@ def _run_queries(
     return count, rows
 
 
-def _now() -> datetime:
-    return to_utc(datetime.now(UTC))
-
-
 def _run(row: Sequence[Any]) -> WorkflowRun:
     return trusted(
         WorkflowRun,
@@ -123,7 +117,7 @@ def _default_snapshot(run_id: str) -> dict[str, Any]:
     }
 
 
-class WorkflowsRepository:
+class WorkflowsRepository(Repository):
     """Workflow run snapshots on one database (Mastra's ``WorkflowsStorage``).
 
     Args:
@@ -131,9 +125,7 @@ class WorkflowsRepository:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._backend: Backend = backend_for(engine)
-        self._store = self._backend.store
+        super().__init__(engine)
         backend = self._backend
         # Built once: an upsert's ``excluded`` alias costs more to build than to run.
         insert = backend.insert(SNAPSHOTS)
@@ -169,24 +161,6 @@ class WorkflowsRepository:
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    @contextmanager
-    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**self._backend.read_options) as conn,
-        ):
-            yield conn
-
-    @contextmanager
-    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
-        """One write transaction: all of it commits, or none of it does."""
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
-            conn.begin(),
-        ):
-            yield conn
-
     @staticmethod
     def _name(check: Checker, value: Any, what: str, *, optional: bool = False) -> str | None:
         """A workflow name, run id, step id or resource id: a non-blank string (or ``None`` if optional)."""
@@ -218,7 +192,7 @@ class WorkflowsRepository:
         return (False, None) if row is None else (True, row[0])
 
     def _store_snapshot(self, conn: Connection, key: Mapping[str, str], snapshot: dict[str, Any]) -> None:
-        values = self._backend.row(SNAPSHOTS, {"snapshot": snapshot, "updatedAt": _now()})
+        values = self._backend.row(SNAPSHOTS, {"snapshot": snapshot, "updatedAt": utc_now()})
         conn.execute(self._set_snapshot, {**{f"v_{k}": v for k, v in values.items()}, **key})
 
     # --- snapshots ----------------------------------------------------------------------------
@@ -253,7 +227,7 @@ class WorkflowsRepository:
         key = self._key_values(check, workflow_name, run_id)
         self._name(check, resource_id, "resourceId", optional=True)
         document = self._document(check, snapshot, "snapshot")
-        now = _now()
+        now = utc_now()
         created = check.instant(created_at, "createdAt") or now
         updated = check.instant(updated_at, "updatedAt") or now
         row = self._backend.row(
@@ -268,7 +242,9 @@ class WorkflowsRepository:
             },
         )
         try:
-            with self._write("PERSIST_WORKFLOW_SNAPSHOT", workflowName=key["wf"], runId=key["run"]) as conn:
+            with self._write_statement(
+                "PERSIST_WORKFLOW_SNAPSHOT", workflowName=key["wf"], runId=key["run"]
+            ) as conn:
                 conn.execute(self._upsert, row)
         except BackendError:
             # The snapshot is serialised once, while the statement binds it; only on failure is it
@@ -389,7 +365,9 @@ class WorkflowsRepository:
         """
         check = Checker(self._store, "DELETE_WORKFLOW_RUN_BY_ID")
         key = self._key_values(check, workflow_name, run_id)
-        with self._write("DELETE_WORKFLOW_RUN_BY_ID", workflowName=key["wf"], runId=key["run"]) as conn:
+        with self._write_statement(
+            "DELETE_WORKFLOW_RUN_BY_ID", workflowName=key["wf"], runId=key["run"]
+        ) as conn:
             conn.execute(self._delete, key)
 
     # --- atomic updates -----------------------------------------------------------------------
@@ -430,7 +408,7 @@ class WorkflowsRepository:
         with self._write(operation, workflowName=key["wf"], runId=key["run"]) as conn:
             exists, snapshot = self._locked_snapshot(conn, key)
             if not exists:
-                now = _now()
+                now = utc_now()
                 new = {
                     "workflow_name": key["wf"],
                     "run_id": key["run"],

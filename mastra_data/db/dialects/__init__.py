@@ -48,8 +48,12 @@ class Backend(ABC):
     store: ClassVar[str]
     #: URL schemes (before ``:``) this backend accepts from users.
     schemes: ClassVar[tuple[str, ...]]
-    #: Execution options for read-only work (see :meth:`read`).
+    #: Execution options for read-only work: statement by statement, no transaction round trips.
     read_options: ClassVar[dict[str, Any]] = {}
+    #: Execution options for a transaction of ONE writing statement (atomic by itself). PostgreSQL runs
+    #: it in autocommit (no BEGIN/COMMIT round trips); libSQL still takes the write lock up front, where
+    #: lock waits are retried.
+    statement_options: ClassVar[dict[str, Any]] = {WRITE_TRANSACTION: True}
 
     @classmethod
     @abstractmethod
@@ -86,6 +90,11 @@ class Backend(ABC):
     def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
         """Column values to write for ``values`` (keyed by column name); adds derived columns."""
         return dict(values)
+
+    @abstractmethod
+    def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:
+        """On-disk bytes of each existing table in ``tables`` (its indexes included) and how they were
+        measured (a short description for reports, e.g. ``"dbstat"`` or ``"estimate"``)."""
 
 
 _BACKENDS: dict[str, type[Backend]] = {}

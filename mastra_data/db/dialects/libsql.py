@@ -7,7 +7,10 @@ URLs: ``sqlite+libsql:///./mastra.db`` (relative), ``sqlite+libsql:////abs/mastr
 from __future__ import annotations
 
 import os
+import random
+import time
 import types
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -85,7 +88,26 @@ def _begin(conn: sa.Connection) -> None:
         # Reads run statement by statement in autocommit, as PostgreSQL reads do: a BEGIN/ROLLBACK
         # pair costs more than an indexed page read.
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN")
+    begin = "BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN"
+    # BEGIN takes no partial state, so a lock timeout there can be retried safely: each attempt
+    # already waits busy_timeout (5 s); a few more attempts with jittered backoff ride out a burst of
+    # writers (many processes on one file) before the caller sees a BackendError.
+    for attempt in range(_BEGIN_ATTEMPTS):
+        try:
+            conn.exec_driver_sql(begin)
+            return
+        except sa.exc.DBAPIError as exc:
+            if attempt == _BEGIN_ATTEMPTS - 1 or not _is_busy(exc):
+                raise
+            time.sleep(random.uniform(0.5, 1.0) * 0.05 * 2**attempt)  # noqa: S311  (jitter, not crypto)
+
+
+_BEGIN_ATTEMPTS = 4
+
+
+def _is_busy(exc: sa.exc.DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "busy" in text
 
 
 @register
@@ -171,3 +193,43 @@ class LibSQLBackend(Backend):
 
     def insert(self, table: sa.Table) -> Any:
         return sqlite.insert(table)
+
+    def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:
+        """Exact page bytes from the ``dbstat`` virtual table (a table's indexes count towards it);
+        without ``dbstat`` (a build without it, or a remote server that refuses it) the file size
+        (``page_count * page_size``) shared out by each table's share of the rows, an estimate."""
+        wanted = list(dict.fromkeys(tables))
+        if not wanted:
+            return {}, "dbstat"
+        try:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat AS d JOIN sqlite_master AS m "
+                    "ON m.name = d.name WHERE m.tbl_name IN :names GROUP BY m.tbl_name"
+                ).bindparams(sa.bindparam("names", expanding=True)),
+                {"names": wanted},
+            ).all()
+            return {str(name): int(size or 0) for name, size in rows}, "dbstat"
+        except sa.exc.DBAPIError:
+            pass
+        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+        page_size = int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+        present = {
+            str(name)
+            for (name,) in conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN :names").bindparams(
+                    sa.bindparam("names", expanding=True)
+                ),
+                {"names": wanted},
+            )
+        }
+        counts = {
+            name: int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one())
+            for name in wanted
+            if name in present
+        }
+        total_rows = sum(counts.values()) or 1
+        return (
+            {name: pages * page_size * count // total_rows for name, count in counts.items()},
+            "estimate: file size (page_count * page_size) shared by row count; dbstat unavailable",
+        )

@@ -6,7 +6,7 @@ normalised. Unix-socket URLs (``postgresql://user@/db?host=/run/postgresql``) wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ class PostgresBackend(Backend):
     schemes: ClassVar[tuple[str, ...]] = ("postgresql+psycopg", "postgresql", "postgres")
     # Reads need no transaction: autocommit saves the BEGIN and the ROLLBACK-on-return round trips.
     read_options: ClassVar[dict[str, Any]] = {"isolation_level": "AUTOCOMMIT"}
+    statement_options: ClassVar[dict[str, Any]] = {"isolation_level": "AUTOCOMMIT"}
 
     @classmethod
     def normalize_url(cls, raw: str) -> str:
@@ -70,6 +71,21 @@ class PostgresBackend(Backend):
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)
+
+    def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:
+        """``pg_total_relation_size`` of each existing table: heap, TOAST and indexes, in bytes."""
+        wanted = list(dict.fromkeys(tables))
+        if not wanted:
+            return {}, "pg_total_relation_size"
+        rows = conn.execute(
+            sa.text(
+                "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class AS c "
+                "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname IN :names"
+            ).bindparams(sa.bindparam("names", expanding=True)),
+            {"names": wanted},
+        ).all()
+        return {str(name): int(size) for name, size in rows}, "pg_total_relation_size"
 
     def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
         """Write each timestamp into its ``Z`` shadow too, as Mastra's PG store does."""

@@ -1,0 +1,109 @@
+"""What every domain repository shares: its engine and backend, read and write scopes, and the
+"page plus total" query shape of Mastra's list methods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
+from mastra_data.db.types import to_utc
+from mastra_data.errors import translate_db_errors
+
+__all__ = ("Repository", "count_and_page", "page_and_total", "utc_now")
+
+
+def utc_now() -> datetime:
+    """Now, as the repositories store it: aware UTC, cut to milliseconds (a JS ``Date``)."""
+    return to_utc(datetime.now(UTC))
+
+
+class Repository:
+    """Base of the domain repositories.
+
+    Args:
+        engine: A mastra_data engine (:func:`mastra_data.db.create_engine`), already migrated.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._backend: Backend = backend_for(engine)
+        self._store = self._backend.store  # "LIBSQL" / "PG" in error ids
+
+    @contextmanager
+    def _read(self, operation: str, **details: Any) -> Iterator[Connection]:
+        """A connection for reads, statement by statement (no transaction round trips); database
+        errors become ``BackendError`` with id ``MASTRA_STORAGE_<store>_<operation>_FAILED``."""
+        with (
+            translate_db_errors(self._store, operation, **details),
+            self._engine.connect().execution_options(**self._backend.read_options) as conn,
+        ):
+            yield conn
+
+    @contextmanager
+    def _write(self, operation: str, **details: Any) -> Iterator[Connection]:
+        """One write transaction: all of it commits, or none of it does. libSQL takes the write lock
+        up front (``BEGIN IMMEDIATE``), so a read-modify-write inside cannot deadlock on upgrade."""
+        with (
+            translate_db_errors(self._store, operation, **details),
+            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+    @contextmanager
+    def _write_statement(self, operation: str, **details: Any) -> Iterator[Connection]:
+        """A connection for exactly ONE writing statement of one row set (not ``executemany``).
+
+        A single statement is atomic by itself, so on PostgreSQL it runs in autocommit: two round trips
+        fewer than :meth:`_write`. (libSQL keeps its up-front write lock, whose waits are retried; see
+        ``Backend.statement_options``.) Use :meth:`_write` for anything else.
+        """
+        with (
+            translate_db_errors(self._store, operation, **details),
+            self._engine.connect().execution_options(**self._backend.statement_options) as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+
+def count_and_page(
+    table: sa.Table,
+    columns: Sequence[sa.ColumnElement[Any]],
+    where: Sequence[sa.ColumnElement[bool]],
+    sort: sa.ColumnElement[Any],
+    descending: bool,
+    limited: bool,
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """``COUNT(*)`` and the page query over ``where``, ordered by ``sort`` then ``id`` (the tie-break),
+    with ``lim``/``off`` bind parameters when ``limited`` (BIGINT: pages up to 2**53 are valid).
+
+    The page query carries the count as its last column, an uncorrelated scalar subquery that both
+    databases evaluate once: a page and its total cost one round trip. Only an empty page (past the
+    end) needs the separate ``COUNT(*)`` (see :func:`page_and_total`).
+    """
+    tie = table.c.id
+    ordering = (sort.desc(), tie.desc()) if descending else (sort.asc(), tie.asc())
+    count = sa.select(sa.func.count()).select_from(table).where(*where)
+    page = sa.select(*columns, count.scalar_subquery()).where(*where).order_by(*ordering)
+    if limited:
+        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
+            sa.bindparam("off", type_=sa.BigInteger())
+        )
+    return count, page
+
+
+def page_and_total(
+    conn: Connection, count: sa.Select[Any], page: sa.Select[Any], params: Mapping[str, Any], offset: int
+) -> tuple[list[Sequence[Any]], int]:
+    """Run a :func:`count_and_page` pair: the page rows (total as their last column) and the total."""
+    rows: list[Sequence[Any]] = list(conn.execute(page, params).all())
+    if rows:
+        return rows, int(rows[0][-1])
+    # No rows: nothing matches, or the page is past the end (only then is a count still needed).
+    return rows, conn.execute(count, params).scalar_one() if offset else 0
