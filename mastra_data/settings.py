@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from mastra_data.db.dialects import normalize_url
 
-__all__ = ("DEFAULT_URL", "DOMAINS", "OFF", "Domain", "StorageSettings", "redact_url")
+__all__ = ("DEFAULT_URL", "DOMAINS", "OFF", "Domain", "RetentionSettings", "StorageSettings", "redact_url")
 
 DEFAULT_URL = "sqlite+libsql:///./mastra.db"
 """The embedded default: a libSQL file ``mastra.db`` in the working directory."""
@@ -39,6 +39,19 @@ def redact_url(url: str) -> str:
         return url.split("@")[-1]
 
 
+class RetentionSettings(BaseModel):
+    """Default ages for ``mastra-data prune`` (``MASTRA_DATA_RETENTION__MESSAGES=90d`` …); unset entities
+    are not pruned. Durations are ``<positive integer><s|m|h|d|w>``, checked when a prune runs."""
+
+    messages: str | None = Field(default=None, description="Delete messages older than this.")
+    threads: str | None = Field(
+        default=None, description="Delete message-less threads not updated for this long (default: messages)."
+    )
+    spans: str | None = Field(default=None, description="Delete whole traces whose newest span is older.")
+    scores: str | None = Field(default=None, description="Delete scores older than this.")
+    workflows: str | None = Field(default=None, description="Delete finished workflow runs older than this.")
+
+
 class StorageSettings(BaseSettings):
     """Where each domain's data lives and how connections behave.
 
@@ -46,7 +59,9 @@ class StorageSettings(BaseSettings):
         pydantic.ValidationError: a URL with an unsupported scheme (the message names it).
     """
 
-    model_config = SettingsConfigDict(env_prefix="MASTRA_DATA_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MASTRA_DATA_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
 
     url: str = Field(default=DEFAULT_URL, description="Default database for every domain.")
     memory_url: str | None = Field(default=None, description="Threads, messages, resources.")
@@ -62,6 +77,9 @@ class StorageSettings(BaseSettings):
     connect_timeout: int = Field(default=10, ge=1, description="PostgreSQL connect timeout, seconds.")
     pool_recycle: int = Field(
         default=1800, ge=-1, description="Reconnect pooled connections older than this (s)."
+    )
+    retention: RetentionSettings = Field(
+        default_factory=RetentionSettings, description="Retention ages for prune (RETENTION__<ENTITY>)."
     )
 
     @field_validator(

@@ -108,3 +108,11 @@ def test_migrate_from_a_built_wheel_outside_the_repo(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "no drift" in run.stderr + run.stdout
     assert (work / "w.db").exists()
+
+
+def test_every_operations_command_is_registered() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("migrate", "check", "stats", "prune", "demo", "copy"):
+        assert command in result.output
+    assert runner.invoke(app, ["copy", "--help"]).exit_code == 0

@@ -1,0 +1,1 @@
+"""Operations on a mastra_data database: compatibility check, statistics, retention, demo."""
