@@ -35,6 +35,21 @@ class TestIndexManagement:
         with pytest.raises(NotFoundError):
             vectors.describe_index("docs")
 
+    def test_index_table_pages_through_vectors(self, vectors: VectorStore) -> None:
+        vectors.create_index("paged", 2)
+        vectors.upsert("paged", [[1.0, 0.0], [0.0, 1.0]], ids=["b", "a"], metadata=[{"k": 1}, {"k": 2}])
+        table = vectors.index_table("paged")
+        with vectors._engine.connect() as conn:  # the store's own database
+            rows = conn.execute(
+                sa.select(table.c.vector_id, table.c.embedding, table.c.metadata).order_by(table.c.vector_id)
+            ).all()
+        assert [(r[0], [float(x) for x in r[1]], r[2]) for r in rows] == [
+            ("a", [0.0, 1.0], {"k": 2}),
+            ("b", [1.0, 0.0], {"k": 1}),
+        ]
+        with pytest.raises(NotFoundError):
+            vectors.index_table("missing")
+
     @pytest.mark.parametrize("dimension", [0, -1, 1.5, True, "3", 20_000])
     def test_invalid_dimension(self, vectors: VectorStore, dimension: object) -> None:
         with pytest.raises(ValidationError):

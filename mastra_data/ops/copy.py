@@ -74,20 +74,6 @@ SAMPLE_SIZE = 10
 
 _VECTOR_KEY = "vector_id"
 
-# Triggers that would rewrite copied values, per destination dialect and table: Mastra's PG span trigger
-# sets createdAt/updatedAt to NOW() on every insert (and pins createdAt on update). A copy must keep the
-# source's timestamps, so each batch turns the trigger off and on again inside its own transaction
-# (transactional DDL: a failed or interrupted batch leaves it enabled). It needs table ownership, which
-# the role that migrated the destination has.
-_STAMPING_TRIGGERS: dict[str, dict[str, str]] = {
-    "postgresql": {"mastra_ai_spans": "mastra_ai_spans_timestamps"},
-}
-_TRIGGER_EXISTS: dict[str, str] = {
-    "postgresql": "SELECT 1 FROM pg_trigger WHERE tgname = :trigger AND tgrelid = to_regclass(:table)",
-}
-_TRIGGER_SWITCH: dict[str, str] = {
-    "postgresql": 'ALTER TABLE "{table}" {action} TRIGGER "{trigger}"',
-}
 # The metadata keys MemoryRepository.index_messages indexes on a memory_messages* index.
 _MEMORY_INDEX_PREFIX = "memory_messages"
 _MEMORY_METADATA_KEYS = ("thread_id", "resource_id")
@@ -500,21 +486,6 @@ class _Copier:
                     replace.append(row)
         return missing, replace
 
-    def _stamping_trigger(self, table: str) -> str | None:
-        """``ALTER TABLE … {action} TRIGGER …`` for a trigger on the destination that would overwrite
-        copied values, or ``None``."""
-        dialect = self.dst.dialect.name
-        trigger = _STAMPING_TRIGGERS.get(dialect, {}).get(table)
-        if trigger is None:
-            return None
-        with self._read(self.dst) as conn:
-            found = conn.execute(
-                sa.text(_TRIGGER_EXISTS[dialect]), {"trigger": trigger, "table": table}
-            ).first()
-        if found is None:
-            return None
-        return _TRIGGER_SWITCH[dialect].format(table=table, trigger=trigger, action="{action}")
-
     # --- core tables ------------------------------------------------------------------------------
 
     def copy_table(self, entry: TableCopy) -> None:
@@ -546,13 +517,16 @@ class _Copier:
         update = sa.update(dst_table).where(
             *[col == sa.bindparam(f"key_{i}") for i, col in enumerate(dst_keys)]
         )
-        trigger = self._stamping_trigger(name)
+        # Triggers that would rewrite copied values (Mastra's PG span trigger stamps createdAt/updatedAt
+        # with NOW()) are switched off inside each batch's transaction (see Backend.stamping_triggers).
+        with self._read(self.dst) as conn:
+            triggers = self.dst_backend.stamping_triggers(conn, name)
         done = 0
         with self._read(self.src) as conn:
             for rows in self._pages(conn, columns, keys):
                 with self._write() as out:
-                    if trigger:
-                        out.exec_driver_sql(trigger.format(action="DISABLE"))
+                    for statement in triggers:
+                        out.exec_driver_sql(statement.format(action="DISABLE"))
                     batch_keys = [tuple(r[k] for k in keys) for r in rows]
                     found = out.execute(
                         lookup, {"keys": batch_keys if len(keys) > 1 else [k[0] for k in batch_keys]}
@@ -572,8 +546,8 @@ class _Copier:
                                 for r in replace
                             ],
                         )
-                    if trigger:
-                        out.exec_driver_sql(trigger.format(action="ENABLE"))
+                    for statement in triggers:
+                        out.exec_driver_sql(statement.format(action="ENABLE"))
                 entry.copied += len(missing)
                 entry.overwritten += len(replace)
                 done += len(rows)
@@ -599,8 +573,8 @@ class _Copier:
         self._report(entry, 0)
         # The stores have no public way to page through an index: read its table with the store's
         # own Table object (the embedding column type converts F32_BLOB / pgvector to list[float]).
-        src_table = src_vs._table(name, info.dimension)
-        dst_table = dst_vs._table(name, info.dimension)
+        src_table = src_vs.index_table(name)
+        dst_table = dst_vs.index_table(name)
         columns = [src_table.c.vector_id, src_table.c.embedding, src_table.c.metadata]
         lookup = sa.select(dst_table.c.vector_id, dst_table.c.embedding, dst_table.c.metadata).where(
             _key_match([dst_table.c.vector_id])

@@ -463,6 +463,16 @@ class VectorStore(ABC):
             count = conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
         return IndexStats(dimension=dimension, count=count, metric=metric, type=kind)
 
+    def index_table(self, index_name: str) -> sa.Table:
+        """The SQLAlchemy table of an index (``id, vector_id, embedding, metadata``, with this backend's
+        embedding and JSON types), for bulk tooling such as ``mastra-data copy`` that pages through it.
+
+        Raises:
+            NotFoundError: no such index.
+        """
+        stats = self.describe_index(index_name)
+        return self._table(index_name, stats.dimension)
+
     def delete_index(self, index_name: str) -> None:
         """Drop the index and its vectors (no error if it does not exist)."""
         name = self._name(index_name, "DELETE_INDEX")

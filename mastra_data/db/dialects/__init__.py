@@ -91,6 +91,12 @@ class Backend(ABC):
         """Column values to write for ``values`` (keyed by column name); adds derived columns."""
         return dict(values)
 
+    def stamping_triggers(self, conn: sa.Connection, table: str) -> list[str]:
+        """``ALTER TABLE … {action} TRIGGER …`` statements (``{action}`` = ``DISABLE``/``ENABLE``) for
+        triggers on ``table`` that overwrite written values, so a copy can keep the source's values
+        (run inside the batch's transaction). None by default."""
+        return []
+
     @abstractmethod
     def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:
         """On-disk bytes of each existing table in ``tables`` (its indexes included) and how they were

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 __all__ = ("PostgresBackend",)
 
 
+# Triggers that stamp values on write, by table (created by revision 0001 exactly as Mastra does).
+_STAMPING_TRIGGERS = {"mastra_ai_spans": "mastra_ai_spans_timestamps"}
+
+
 @register
 class PostgresBackend(Backend):
     """PostgreSQL."""
@@ -71,6 +75,18 @@ class PostgresBackend(Backend):
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)
+
+    def stamping_triggers(self, conn: sa.Connection, table: str) -> list[str]:
+        """Mastra's span trigger sets ``createdAt``/``updatedAt`` to NOW() on every insert; it needs
+        table ownership to switch off, which the role that migrated the database has."""
+        trigger = _STAMPING_TRIGGERS.get(table)
+        if trigger is None:
+            return []
+        found = conn.execute(
+            sa.text("SELECT 1 FROM pg_trigger WHERE tgname = :trigger AND tgrelid = to_regclass(:table)"),
+            {"trigger": trigger, "table": table},
+        ).first()
+        return [] if found is None else [f'ALTER TABLE "{table}" {{action}} TRIGGER "{trigger}"']
 
     def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:
         """``pg_total_relation_size`` of each existing table: heap, TOAST and indexes, in bytes."""
