@@ -29,8 +29,10 @@ __all__ = (
     "alembic_config",
     "current_revision",
     "describe_diff",
+    "exclude_mastra_tables",
     "head_revision",
     "include_object",
+    "is_mastra_table",
     "offline_sql",
     "schema_diff",
     "script_location",
@@ -72,6 +74,29 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
         return name in CORE_TABLES
     table = getattr(obj, "table", None)
     return table is None or table.name in CORE_TABLES
+
+
+def is_mastra_table(name: str) -> bool:
+    """Whether a table belongs to mastra_data: a core table, our version table, or a semantic-recall
+    vector index (``memory_messages``, ``memory_messages_<dim>``) or libSQL's vector bookkeeping table."""
+    from mastra_data.db.schema import CORE_TABLES
+
+    return (
+        name in CORE_TABLES
+        or name in (VERSION_TABLE, "memory_messages", "libsql_vector_meta_shadow")
+        or name.startswith("memory_messages_")
+    )
+
+
+def exclude_mastra_tables(name: str | None, type_: str, parent_names: Any) -> bool:
+    """``include_name`` hook for a host application's Alembic ``env.py``: its autogenerate (and
+    ``alembic check``) then ignores mastra_data's tables, which our own migrations manage.
+
+    Example:
+        >>> context.configure(connection=conn, target_metadata=Base.metadata,
+        ...                   include_name=exclude_mastra_tables)
+    """
+    return not (type_ == "table" and name is not None and is_mastra_table(name))
 
 
 def head_revision() -> str:

@@ -1,0 +1,1 @@
+"""Example Django project using mastra_data memory (views in ``memory_api``)."""

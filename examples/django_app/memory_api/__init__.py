@@ -1,0 +1,1 @@
+"""The memory API app: Django views over mastra_data's sync repositories."""
