@@ -145,6 +145,10 @@ def error_id(store: str, operation: str, status: str = "FAILED") -> str:
 _DUPLICATE_KEY = re.compile(r"UNIQUE constraint failed|duplicate key value violates unique constraint", re.I)
 
 
+# NUL in a text value: psycopg's wording, and the libSQL backend's (see its _refuse_nul_text).
+_NUL_TEXT = re.compile(r"cannot contain NUL \(0x00\)", re.I)
+
+
 @contextmanager
 def translate_db_errors(store: str, operation: str, **details: Scalar) -> Iterator[None]:
     """Turn driver/SQLAlchemy exceptions raised inside the block into :class:`MastraDataError`.
@@ -160,10 +164,31 @@ def translate_db_errors(store: str, operation: str, **details: Scalar) -> Iterat
     except sqlalchemy.exc.SQLAlchemyError as exc:
         original = getattr(exc, "orig", None) or exc
         text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+        if _NUL_TEXT.search(str(original)):
+            # PostgreSQL refuses NUL in text; the libSQL backend refuses it too (the driver would cut
+            # the value at the NUL). Bad input, not a database failure.
+            raise ValidationError(
+                error_id(store, operation, "INVALID_TEXT"),
+                f"{operation.lower()}: text fields cannot contain NUL (0x00) characters",
+                details=details,
+            ) from exc
         if _DUPLICATE_KEY.search(str(original)):
             raise ConflictError(
                 error_id(store, operation, "CONFLICT"), f"{operation.lower()}: {text}", details=details
             ) from exc
         raise BackendError(
             error_id(store, operation), f"{operation.lower()}: {text}", details=details
+        ) from exc
+    except UnicodeEncodeError as exc:
+        # A lone surrogate in a text column: no UTF-8 form, so the driver cannot send it (bad input).
+        raise ValidationError(
+            error_id(store, operation, "INVALID_TEXT"),
+            f"{operation.lower()}: text holds a character with no UTF-8 form (a lone surrogate)",
+            details=details,
+        ) from exc
+    except RecursionError as exc:
+        raise ValidationError(
+            error_id(store, operation, "TOO_DEEP"),
+            f"{operation.lower()}: a document is nested too deeply to encode",
+            details=details,
         ) from exc

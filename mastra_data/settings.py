@@ -11,6 +11,7 @@ domains that name their own URL.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -31,12 +32,18 @@ OFF = "off"
 """The URL value that switches a domain (or, as ``url``, every domain without its own URL) off."""
 
 
+# Query parameters that carry credentials (libSQL's ``?authToken=``, libpq's ``?password=``, …).
+_SECRET_QUERY = re.compile(r"([?&][^=&#]*(?:token|password|passwd|secret|key)[^=&#]*=)[^&#]*", re.IGNORECASE)
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (for messages and logs)."""
+    """The URL with any password, and any credential query parameter (``authToken``, ``password``, …),
+    replaced by ``***`` (for messages and logs)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        rendered = make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is shown without its credentials part
-        return url.split("@")[-1]
+        rendered = url.split("@")[-1]
+    return _SECRET_QUERY.sub(r"\1***", rendered)
 
 
 class RetentionSettings(BaseModel):

@@ -7,20 +7,27 @@ for a database gets a fresh, empty one: a new file on libSQL, a new ``CREATE DAT
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import tempfile
+import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
 from sqlalchemy.engine import Engine, make_url
 
 from mastra_data import Storage
+from mastra_data.aio import AsyncStorage
 from mastra_data.db.engine import create_engine
 
 BACKENDS = ("libsql", "postgres")
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -113,3 +120,70 @@ def pg_engine(make_pg_database: Callable[[], str]) -> Iterator[Engine]:
     eng = create_engine(make_pg_database())
     yield eng
     eng.dispose()
+
+
+# --- the async API (mastra_data.aio) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def event_loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in its own thread for the whole session (for :class:`SyncOverAsync`)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="test-event-loop", daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+class SyncOverAsync:
+    """A sync view of an async facade: each method call runs the facade's coroutine on the event-loop
+    thread and returns its result (or raises its error), so a sync behaviour suite can drive the async
+    API unchanged. Safe to call from several threads at once. Only coroutine methods are exposed, so an
+    accidentally sync facade method fails the test instead of being called directly."""
+
+    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._target, name)
+        if not inspect.iscoroutinefunction(method):
+            raise AttributeError(f"{type(self._target).__name__}.{name} is not a coroutine method")
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return asyncio.run_coroutine_threadsafe(method(*args, **kwargs), self._loop).result()
+
+        return call
+
+
+@pytest.fixture
+def run_async(event_loop_thread: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, T]], T]:
+    """Run a coroutine on the session's event-loop thread and return its result."""
+
+    def run(coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, event_loop_thread).result()
+
+    return run
+
+
+@pytest.fixture
+def async_storage(
+    db_url: str, run_async: Callable[[Coroutine[Any, Any, Any]], Any]
+) -> Iterator[AsyncStorage]:
+    """A migrated :class:`AsyncStorage` on :func:`db_url`, closed after the test."""
+    storage = AsyncStorage.from_url(db_url)
+    try:
+        run_async(storage.migrate())
+        yield storage
+    finally:
+        run_async(storage.close())
+
+
+@pytest.fixture
+def async_memory(async_storage: AsyncStorage, event_loop_thread: asyncio.AbstractEventLoop) -> Any:
+    """``async_storage.memory`` behind :class:`SyncOverAsync`: stands in for the sync ``memory`` fixture."""
+    return SyncOverAsync(async_storage.memory, event_loop_thread)

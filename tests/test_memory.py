@@ -1665,6 +1665,15 @@ class TestDeleteMessages:
 
 
 class TestResources:
+    def test_concurrent_first_updates_of_a_missing_resource_all_land(self, memory: MemoryRepository) -> None:
+        """Several first ``update_resource`` calls race to create the row: none fails, every key merges."""
+        keys = [f"k{i}" for i in range(8)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda k: memory.update_resource("racy", metadata={k: True}), keys))
+        got = memory.get_resource_by_id("racy")
+        assert got is not None
+        assert got.metadata == dict.fromkeys(keys, True)
+
     def test_create_and_retrieve(self, memory: MemoryRepository) -> None:
         data = {
             "id": "res-1",
@@ -2259,3 +2268,18 @@ class TestBadInput:
         assert snapshot(memory, "t", "c") == before
         assert memory.get_resource_by_id("r") == resource
         assert memory.get_resource_by_id("new") is None
+
+
+def test_nul_in_text_is_refused_not_truncated(memory: MemoryRepository) -> None:
+    """libSQL's driver would cut "a\\x00b" to "a" and PostgreSQL refuses it: both raise, nothing stored."""
+    for bad in (
+        {"id": "t\x00", "resource_id": "r", "title": "x"},
+        {"id": "t", "resource_id": "r", "title": "a\x00b"},
+    ):
+        with pytest.raises(ValidationError) as info:
+            memory.save_thread(bad)
+        assert info.value.id.endswith("_SAVE_THREAD_INVALID_TEXT")
+    assert memory.list_threads().total == 0
+    with pytest.raises(ValidationError):
+        memory.update_resource("r\x00", working_memory="x")
+    assert memory.get_resource_by_id("r") is None

@@ -951,10 +951,9 @@ class MemoryRepository(Repository):
         check.mapping(metadata, "metadata")
         check.json(metadata, "metadata")
         now = utc_now()
+        locked = sa.select(*_RESOURCE_COLS).where(_R.id == resource_id).with_for_update()
         with self._write("UPDATE_RESOURCE", resourceId=resource_id) as conn:
-            row = conn.execute(
-                sa.select(*_RESOURCE_COLS).where(_R.id == resource_id).with_for_update()
-            ).first()
+            row = conn.execute(locked).first()
             if row is None:
                 created = ResourceRead(
                     id=resource_id,
@@ -963,21 +962,29 @@ class MemoryRepository(Repository):
                     created_at=now,
                     updated_at=now,
                 )
-                conn.execute(
-                    sa.insert(RESOURCES).values(
-                        self._backend.row(
-                            RESOURCES,
-                            {
-                                "id": resource_id,
-                                "workingMemory": working_memory,
-                                "metadata": created.metadata,
-                                "createdAt": now,
-                                "updatedAt": now,
-                            },
-                        )
+                new_row = {
+                    "id": resource_id,
+                    "workingMemory": working_memory,
+                    "metadata": created.metadata,
+                    "createdAt": now,
+                    "updatedAt": now,
+                }
+                # FOR UPDATE locks no row that is not there: two first calls can both get here. ON
+                # CONFLICT DO NOTHING lets the loser wait for the winner's row, then merge into it.
+                inserted = conn.execute(
+                    self._backend.insert(RESOURCES)
+                    .values(self._backend.row(RESOURCES, new_row))
+                    .on_conflict_do_nothing(index_elements=[_R.id])
+                    .returning(_R.id)
+                ).first()
+                if inserted is not None:
+                    return created
+                row = conn.execute(locked).first()
+                if row is None:  # pragma: no cover - deleted between the two statements
+                    raise NotFoundError(
+                        error_id(self._store, "UPDATE_RESOURCE", "NOT_FOUND"),
+                        f"Resource {resource_id} was deleted while it was being updated",
                     )
-                )
-                return created
             current = _resource(row)
             values: dict[str, Any] = {"updatedAt": now}
             if working_memory is not None:

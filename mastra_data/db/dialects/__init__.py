@@ -134,9 +134,18 @@ def normalize_url(raw: str) -> str:
     """Normalise a user URL: ``file:./x.db``, ``:memory:``, ``libsql://…``, ``postgres://…`` etc.
 
     Raises:
-        ConfigurationError: the scheme is not one this package can use.
+        ConfigurationError: the scheme is not one this package can use, or the URL does not parse
+            (e.g. a non-numeric port); the message never repeats the URL, which may hold a password.
     """
-    return _backend_class_for_scheme(raw).normalize_url(raw)
+    normalized = _backend_class_for_scheme(raw).normalize_url(raw)
+    try:
+        make_url(normalized)
+    except (ValueError, sa.exc.ArgumentError):
+        raise ConfigurationError(
+            "MASTRA_STORAGE_INVALID_URL",
+            "Could not parse the database URL (check its host, port and quoting)",
+        ) from None
+    return normalized
 
 
 def backend_for_url(url: str | URL) -> Backend:

@@ -70,7 +70,7 @@ def _configure_file_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     # A second writer (another process, or Mastra on the same file) waits instead of failing at once
     # with SQLITE_BUSY; 5 s is what Mastra's LibSQLStore uses.
-    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
     # NORMAL is durable in WAL mode except for the last transactions on power loss (never corrupting);
     # FULL would fsync on every commit and cut write throughput several-fold.
     cursor.execute("PRAGMA synchronous = NORMAL")
@@ -88,21 +88,100 @@ def _begin(conn: sa.Connection) -> None:
         # Reads run statement by statement in autocommit, as PostgreSQL reads do: a BEGIN/ROLLBACK
         # pair costs more than an indexed page read.
         return
+    if options.get(WRITE_TRANSACTION) and conn.engine.url.host is None and _is_file(conn.engine.url):
+        _begin_immediate(conn)
+        return
     begin = "BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN"
     # BEGIN takes no partial state, so a lock timeout there can be retried safely: each attempt
     # already waits busy_timeout (5 s); a few more attempts with jittered backoff ride out a burst of
-    # writers (many processes on one file) before the caller sees a BackendError.
-    for attempt in range(_BEGIN_ATTEMPTS):
+    # writers before the caller sees a BackendError.
+    global BUSY_RETRIES
+    for attempt in range(BEGIN_ATTEMPTS):
         try:
             conn.exec_driver_sql(begin)
             return
         except sa.exc.DBAPIError as exc:
-            if attempt == _BEGIN_ATTEMPTS - 1 or not _is_busy(exc):
+            if attempt == BEGIN_ATTEMPTS - 1 or not _is_busy(exc):
                 raise
+            BUSY_RETRIES += 1
             time.sleep(random.uniform(0.5, 1.0) * 0.05 * 2**attempt)  # noqa: S311  (jitter, not crypto)
 
 
-_BEGIN_ATTEMPTS = 4
+def _refuse_nul_text(
+    conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """Refuse text holding NUL: the driver passes strings to SQLite as C strings and would silently
+    cut the value at the first NUL, storing something else than was written. PostgreSQL refuses NUL in
+    text too, so both backends raise; ``translate_db_errors`` makes it a ``ValidationError``. (JSON
+    documents are not affected: their text escapes NUL as ``\u0000``.)"""
+    rows = parameters if executemany else (parameters,)
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else row
+        for value in values or ():
+            if type(value) is str and "\x00" in value:
+                raise ValueError("text fields cannot contain NUL (0x00) characters")
+
+
+def _is_file(url: URL) -> bool:
+    return (url.database or "") not in ("", ":memory:")
+
+
+def _begin_immediate(conn: sa.Connection) -> None:
+    """``BEGIN IMMEDIATE`` on a file, waiting for the write lock in Python, up to
+    :data:`WRITE_LOCK_TIMEOUT_MS`.
+
+    The driver keeps the GIL while SQLite's busy handler sleeps, so a thread waiting there freezes
+    every other thread of the process, including the one holding the lock, which cannot reach its
+    COMMIT: threads sharing one Storage would stall for the whole busy_timeout and then fail (measured
+    in scripts/reliability.py). So BEGIN IMMEDIATE runs with busy_timeout 0 and the wait is a jittered
+    ``time.sleep`` backoff, which releases the GIL. BEGIN takes no partial state, so retrying it is safe;
+    nothing after it needs the lock again (the transaction holds it until COMMIT, and a WAL COMMIT waits
+    for no reader). Other statements keep busy_timeout (a reader may briefly meet a WAL checkpoint).
+    """
+    global BUSY_RETRIES
+    deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_MS / 1000
+    delay = 0.001
+    # On the driver's cursor, not through SQLAlchemy: ~3 µs instead of ~20 µs per PRAGMA, on every write.
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a checked-out connection
+    cursor = dbapi.cursor()
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except sa.exc.DBAPIError as exc:
+                if not _is_busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    # The driver's bare "database is locked" would not say that we waited.
+                    raise sa.exc.OperationalError(
+                        "BEGIN IMMEDIATE",
+                        None,
+                        ValueError(
+                            f"database is locked: no write lock within {WRITE_LOCK_TIMEOUT_MS} ms "
+                            "(another connection holds it)"
+                        ),
+                    ) from exc
+                BUSY_RETRIES += 1
+                time.sleep(random.uniform(0.5, 1.0) * delay)  # noqa: S311  (jitter, not crypto)
+                delay = min(delay * 2, 0.05)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+        cursor.close()
+
+
+# Module settings rather than StorageSettings: they tune lock waiting, which no deployment has needed
+# to change; tests shorten them to reach the bound quickly. Read at connect / BEGIN time.
+BUSY_TIMEOUT_MS = 5000
+"""``PRAGMA busy_timeout`` of every file connection (Mastra's LibSQLStore uses 5 s too)."""
+WRITE_LOCK_TIMEOUT_MS = 20000
+"""How long a write transaction on a file waits for the write lock before a ``BackendError``."""
+BEGIN_ATTEMPTS = 4
+"""Attempts at a plain ``BEGIN`` (not for writes: migrations) on a busy database."""
+BUSY_RETRIES = 0
+"""How many times this process retried a busy ``BEGIN`` (a counter for reliability reports)."""
 
 
 def _is_busy(exc: sa.exc.DBAPIError) -> bool:
@@ -163,6 +242,7 @@ class LibSQLBackend(Backend):
         if not remote and not memory:
             event.listen(engine, "connect", _configure_file_connection)
         event.listen(engine, "begin", _begin)
+        event.listen(engine, "before_cursor_execute", _refuse_nul_text)
         return engine
 
     def adapt_metadata(self, metadata: sa.MetaData) -> None:
