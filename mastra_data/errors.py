@@ -163,6 +163,8 @@ def translate_db_errors(store: str, operation: str, **details: Scalar) -> Iterat
         raise
     except sqlalchemy.exc.SQLAlchemyError as exc:
         original = getattr(exc, "orig", None) or exc
+        if isinstance(original, RecursionError | UnicodeEncodeError):
+            raise _bad_value(original, store, operation, details) from exc
         text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
         if _NUL_TEXT.search(str(original)):
             # PostgreSQL refuses NUL in text; the libSQL backend refuses it too (the driver would cut
@@ -179,16 +181,23 @@ def translate_db_errors(store: str, operation: str, **details: Scalar) -> Iterat
         raise BackendError(
             error_id(store, operation), f"{operation.lower()}: {text}", details=details
         ) from exc
-    except UnicodeEncodeError as exc:
-        # A lone surrogate in a text column: no UTF-8 form, so the driver cannot send it (bad input).
-        raise ValidationError(
-            error_id(store, operation, "INVALID_TEXT"),
-            f"{operation.lower()}: text holds a character with no UTF-8 form (a lone surrogate)",
-            details=details,
-        ) from exc
-    except RecursionError as exc:
-        raise ValidationError(
+    except (UnicodeEncodeError, RecursionError) as exc:
+        raise _bad_value(exc, store, operation, details) from exc
+
+
+def _bad_value(
+    exc: BaseException, store: str, operation: str, details: Mapping[str, Scalar]
+) -> ValidationError:
+    """A value the driver could not even encode: bad input, raised directly or wrapped by SQLAlchemy."""
+    if isinstance(exc, RecursionError):
+        return ValidationError(
             error_id(store, operation, "TOO_DEEP"),
             f"{operation.lower()}: a document is nested too deeply to encode",
             details=details,
-        ) from exc
+        )
+    # A lone surrogate in a text column: no UTF-8 form, so the driver cannot send it.
+    return ValidationError(
+        error_id(store, operation, "INVALID_TEXT"),
+        f"{operation.lower()}: text holds a character with no UTF-8 form (a lone surrogate)",
+        details=details,
+    )

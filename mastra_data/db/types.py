@@ -60,7 +60,10 @@ def to_utc(value: datetime | str) -> datetime:
         return value  # already canonical: the common case on hot paths
     if isinstance(value, str):
         value = datetime.fromisoformat(value.strip().replace(" ", "T", 1))
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise ValueError(f"{value.isoformat()} is outside the representable UTC range") from None
     return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
 
 

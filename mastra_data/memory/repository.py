@@ -591,7 +591,9 @@ class MemoryRepository(Repository):
             )
         data = message.__dict__ if isinstance(message, MessageRead) else message
         get = data.get
-        message_id = get("id") or str(uuid.uuid4())
+        message_id = get("id")
+        if message_id is None:
+            message_id = str(uuid.uuid4())
         thread_id = get("thread_id", get("threadId"))
         resource_id = get("resource_id", get("resourceId"))
         if not isinstance(thread_id, str) or not thread_id.strip():
@@ -609,8 +611,8 @@ class MemoryRepository(Repository):
         role, content, kind = get("role"), get("content"), get("type") or "v2"
         created = get("created_at", get("createdAt"))
         problem = None
-        if not isinstance(message_id, str):
-            problem = "id must be a string"
+        if not isinstance(message_id, str) or not message_id:
+            problem = "id must be a non-empty string"
         elif not isinstance(role, str) or not role:
             problem = "role must be a non-empty string"
         elif not isinstance(content, dict | str):
