@@ -229,3 +229,12 @@ def test_cli_subprocess_hides_secrets(command: str, make_pg_database: Callable[[
         done = subprocess.run([*_cli(), *args], env=run_env, capture_output=True, text=True, timeout=120)
         assert done.returncode == code, done.stderr
         assert_clean(done.stdout + done.stderr)
+
+
+def test_libsql_url_token_is_kept_out_of_the_engine() -> None:
+    """A Turso token in the URL goes to the driver's auth_token argument, not the engine's URL/repr."""
+    with Storage.from_url(f"libsql://db.example.turso.io?authToken={TOKEN}") as storage:
+        engine = storage.engine_for("memory")  # no connection is made until first use
+        for text in (repr(engine), str(engine.url), engine.url.render_as_string(hide_password=False)):
+            assert TOKEN not in text
+        assert "db.example.turso.io" in str(engine.url)

@@ -230,7 +230,13 @@ class LibSQLBackend(Backend):
                     details={"directory": directory},
                 )
         connect_args: dict[str, Any] = {"isolation_level": None}
-        if settings.auth_token is not None:
+        # Mastra's URLs carry the Turso token as ?authToken=; move it out of the URL into the driver's
+        # auth_token argument, so it never shows in the engine's URL, its repr or SQLAlchemy's logs.
+        token = url.query.get("authToken")
+        if token is not None:
+            url = url.difference_update_query(["authToken"])
+            connect_args["auth_token"] = token if isinstance(token, str) else token[0]
+        if settings.auth_token is not None:  # the setting wins over a token in the URL
             connect_args["auth_token"] = settings.auth_token.get_secret_value()
         kwargs: dict[str, Any] = {}
         if memory:
