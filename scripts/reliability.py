@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -605,6 +606,30 @@ def format_table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def part_b(examples: int) -> Outcome:
+    """Part B through its pytest files (both backends): hypothesis with ``examples`` per target."""
+    files = ["tests/test_hostile_input.py", "tests/test_ownership_everywhere.py", "tests/test_secrets.py"]
+    env = {**os.environ, "MASTRA_DATA_FUZZ_EXAMPLES": str(examples)}
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    summary = (proc.stdout.strip().splitlines() or [""])[-1]
+    return Outcome(
+        scenario="B. hostile input + ownership + secrets (pytest)",
+        backend="both",
+        params=f"{examples} examples per fuzz target",
+        duration_s=round(time.perf_counter() - started, 1),
+        checks={"pytest passed": proc.returncode == 0},
+        notes={"summary": summary},
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -612,6 +637,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="the test suite's small parameters")
     parser.add_argument("--backend", choices=("libsql", "postgres", "both"), default="both")
     parser.add_argument("--json", type=Path, help="also write the outcomes here as JSON")
+    parser.add_argument(
+        "--fuzz",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run part B (hostile input with N hypothesis examples per target, ownership, secrets)",
+    )
     args = parser.parse_args(argv)
     q = args.quick
     outcomes: list[Outcome] = []
@@ -642,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
                 report(concurrent_threads(make(), *((6, 20) if q else (16, 250))))
                 report(concurrent_processes(make(), *((3, 60) if q else (8, 1000))))
                 report(crash_safety(make(), *((1, 1000, 1000) if q else (5, 1000, 5000))))
+        if args.fuzz:
+            report(part_b(args.fuzz))
     print()
     print(format_table(outcomes))
     if args.json:
