@@ -37,7 +37,6 @@ _A = AGENTS.c
 # Every AgentRead field is the snake_case of its column (``default_options`` <-> "defaultOptions").
 _FIELDS: tuple[str, ...] = tuple(AgentRead.model_fields)
 _COLUMNS: tuple[sa.Column[Any], ...] = tuple(_A[to_camel(name)] for name in _FIELDS)
-_SELECT = _COLUMNS
 _JSON_FIELDS = frozenset(
     name for name, col in zip(_FIELDS, _COLUMNS, strict=True) if isinstance(col.type, JSONDoc)
 )
@@ -66,7 +65,7 @@ def _agent(row: Sequence[Any]) -> AgentRead:
 @functools.lru_cache(maxsize=8)
 def _list_queries(field: str, descending: bool, limited: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """(COUNT, page) statements of ``list_agents`` for one shape (see :func:`count_and_page`)."""
-    return count_and_page(AGENTS, _SELECT, (), _A[field], descending, limited)
+    return count_and_page(AGENTS, _COLUMNS, (), _A[field], descending, limited)
 
 
 class AgentsRepository(Repository):
@@ -78,7 +77,7 @@ class AgentsRepository(Repository):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self._get = sa.select(*_SELECT).where(_A.id == sa.bindparam("id", type_=sa.Text()))
+        self._get = sa.select(*_COLUMNS).where(_A.id == sa.bindparam("id", type_=sa.Text()))
         # ON CONFLICT DO NOTHING + RETURNING: an existing id is detected without a unique-violation
         # error (which would abort a PostgreSQL transaction) and without a race between check and insert.
         self._insert = (
@@ -277,11 +276,7 @@ class AgentsRepository(Repository):
         count_query, page_query = _list_queries(field, direction == "DESC", limited)
         params: dict[str, Any] = {"lim": paging.limit, "off": paging.offset} if limited else {}
         with self._read("LIST_AGENTS") as conn:
-            if paging.limit == 0:  # per_page=0: only the total
-                rows: list[Sequence[Any]] = []
-                total = conn.execute(count_query).scalar_one()
-            else:
-                rows, total = page_and_total(conn, count_query, page_query, params, paging.offset)
+            rows, total = page_and_total(conn, count_query, page_query, params, paging)
         return AgentsPage(
             agents=[_agent(r) for r in rows],
             total=total,

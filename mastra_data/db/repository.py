@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
 from mastra_data.db.types import to_utc
 from mastra_data.errors import translate_db_errors
+from mastra_data.pagination import Pagination
 
 __all__ = ("Repository", "count_and_page", "page_and_total", "utc_now")
 
@@ -99,11 +100,20 @@ def count_and_page(
 
 
 def page_and_total(
-    conn: Connection, count: sa.Select[Any], page: sa.Select[Any], params: Mapping[str, Any], offset: int
+    conn: Connection,
+    count: sa.Select[Any],
+    page: sa.Select[Any],
+    params: Mapping[str, Any],
+    paging: Pagination,
 ) -> tuple[list[Sequence[Any]], int]:
-    """Run a :func:`count_and_page` pair: the page rows (total as their last column) and the total."""
+    """Run a :func:`count_and_page` pair: the page rows (total as their last column) and the total.
+
+    ``per_page=0`` runs only the count (Mastra's "just the total").
+    """
+    if paging.limit == 0:
+        return [], conn.execute(count, params).scalar_one()
     rows: list[Sequence[Any]] = list(conn.execute(page, params).all())
     if rows:
         return rows, int(rows[0][-1])
     # No rows: nothing matches, or the page is past the end (only then is a count still needed).
-    return rows, conn.execute(count, params).scalar_one() if offset else 0
+    return rows, conn.execute(count, params).scalar_one() if paging.offset else 0

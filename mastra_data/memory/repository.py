@@ -527,11 +527,7 @@ class MemoryRepository(Repository):
         if limited:
             params["lim"], params["off"] = paging.limit, paging.offset
         with self._read("LIST_THREADS") as conn:
-            if paging.limit == 0:  # per_page=0: only the total
-                rows: list[Sequence[Any]] = []
-                total = conn.execute(count_query, params).scalar_one()
-            else:
-                rows, total = page_and_total(conn, count_query, page_query, params, paging.offset)
+            rows, total = page_and_total(conn, count_query, page_query, params, paging)
         return ThreadsPage(
             threads=[_thread(r) for r in rows],
             total=total,
@@ -718,7 +714,7 @@ class MemoryRepository(Repository):
                 self._check_owner(conn, included_threads, resource_id)
             total, rows = 0, list[Sequence[Any]]()
             if paging.limit != 0:  # per_page=0: the include windows alone, with no count (see docstring)
-                rows, total = page_and_total(conn, count_query, page_query, params, paging.offset)
+                rows, total = page_and_total(conn, count_query, page_query, params, paging)
             extra = [row for statement, values in windows for row in conn.execute(statement, values).all()]
         in_threads = len(rows)
         if extra:

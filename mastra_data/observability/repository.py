@@ -80,7 +80,6 @@ def _snake(name: str) -> str:
 
 # Every Mastra column of the table (not PG's shadows), in table order: the SELECT list of every read.
 _COLUMNS: tuple[sa.Column[Any], ...] = tuple(c for c in SPANS.columns if not c.info.get(PG_ONLY))
-_READ_COLUMNS: tuple[ColumnElement[Any], ...] = _COLUMNS
 _FIELDS: tuple[str, ...] = tuple(_snake(c.name) for c in _COLUMNS)
 """``SpanRecord`` field names, position for position with :data:`_COLUMNS`."""
 _JSON_COLUMNS = frozenset(c.name for c in _COLUMNS if isinstance(c.type, JSONDoc))
@@ -158,7 +157,7 @@ def _bind(name: str, column: str) -> ColumnElement[Any]:
     return sa.bindparam(name, type_=SPANS.c[column].type)
 
 
-_SELECT = sa.select(*_READ_COLUMNS)
+_SELECT = sa.select(*_COLUMNS)
 _GET_SPAN = _SELECT.where(_S.traceId == sa.bindparam("tid"), _S.spanId == sa.bindparam("sid")).limit(1)
 # Both served by (traceId, startedAt DESC), read backwards for ASC: no sort step.
 _GET_ROOT = (
@@ -192,7 +191,7 @@ def _trace_queries(
     conditions = [_S.parentSpanId.is_(None), *where]
     count = sa.select(sa.func.count()).select_from(SPANS).where(*conditions)
     page = (
-        sa.select(*_READ_COLUMNS, count.scalar_subquery())
+        sa.select(*_COLUMNS, count.scalar_subquery())
         .where(*conditions)
         .order_by(_order(field, descending))
         .limit(sa.bindparam("lim", type_=sa.BigInteger()))

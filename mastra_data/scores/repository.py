@@ -24,7 +24,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.engine import Engine
 
 from mastra_data.db.base import trusted
-from mastra_data.db.repository import Repository, utc_now
+from mastra_data.db.repository import Repository, count_and_page, page_and_total, utc_now
 from mastra_data.db.types import JSONDoc
 from mastra_data.errors import ValidationError, error_id
 from mastra_data.pagination import paginate
@@ -40,7 +40,6 @@ _S = SCORES.c
 # Every ScoreRead field is the snake_case of its column (``scorer_id`` <-> "scorerId").
 _FIELDS: tuple[str, ...] = tuple(ScoreRead.model_fields)
 _COLUMNS: tuple[sa.Column[Any], ...] = tuple(_S[to_camel(name)] for name in _FIELDS)
-_SELECT = _COLUMNS
 _JSON_FIELDS = frozenset(
     name for name, col in zip(_FIELDS, _COLUMNS, strict=True) if isinstance(col.type, JSONDoc)
 )
@@ -53,24 +52,16 @@ _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _score(row: Sequence[Any]) -> ScoreRead:
-    return trusted(ScoreRead, dict(zip(_FIELDS, row, strict=True)))
+    # strict=False: list rows carry the page total after the fields.
+    return trusted(ScoreRead, dict(zip(_FIELDS, row, strict=False)))
 
 
 @functools.lru_cache(maxsize=32)
 def _list_queries(filters: tuple[str, ...], limited: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """(COUNT, page) statements filtering on equality of the named columns (bind parameters of the same
-    names), newest first with ``id`` as the tie-break; ``lim``/``off`` bind parameters when ``limited``.
-
-    Built once per filter shape so that reads skip statement construction and cache-key generation.
-    """
+    names), newest first with ``id`` as the tie-break; built once per filter shape."""
     where = [_S[name] == sa.bindparam(name, type_=sa.Text()) for name in filters]
-    count = sa.select(sa.func.count()).select_from(SCORES).where(*where)
-    page = sa.select(*_SELECT).where(*where).order_by(_S.createdAt.desc(), _S.id.desc())
-    if limited:
-        page = page.limit(sa.bindparam("lim", type_=sa.BigInteger())).offset(
-            sa.bindparam("off", type_=sa.BigInteger())
-        )
-    return count, page
+    return count_and_page(SCORES, _COLUMNS, where, _S.createdAt, True, limited)
 
 
 class ScoresRepository(Repository):
@@ -83,7 +74,7 @@ class ScoresRepository(Repository):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self._insert = sa.insert(SCORES)
-        self._get = sa.select(*_SELECT).where(_S.id == sa.bindparam("id", type_=sa.Text()))
+        self._get = sa.select(*_COLUMNS).where(_S.id == sa.bindparam("id", type_=sa.Text()))
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -206,10 +197,7 @@ class ScoresRepository(Repository):
         if limited:
             params["lim"], params["off"] = paging.limit, paging.offset
         with self._read(operation, **filters) as conn:
-            total = conn.execute(count_query, params).scalar_one()
-            rows: list[Sequence[Any]] = []
-            if total and paging.limit != 0:
-                rows = list(conn.execute(page_query, params).all())
+            rows, total = page_and_total(conn, count_query, page_query, params, paging)
         return ScoresPage(
             scores=[_score(r) for r in rows],
             total=total,
