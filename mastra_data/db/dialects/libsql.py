@@ -88,23 +88,11 @@ def _begin(conn: sa.Connection) -> None:
         # Reads run statement by statement in autocommit, as PostgreSQL reads do: a BEGIN/ROLLBACK
         # pair costs more than an indexed page read.
         return
-    if options.get(WRITE_TRANSACTION) and conn.engine.url.host is None and _is_file(conn.engine.url):
+    if options.get(WRITE_TRANSACTION):
         _begin_immediate(conn)
-        return
-    begin = "BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN"
-    # BEGIN takes no partial state, so a lock timeout there can be retried safely: each attempt
-    # already waits busy_timeout (5 s); a few more attempts with jittered backoff ride out a burst of
-    # writers before the caller sees a BackendError.
-    global BUSY_RETRIES
-    for attempt in range(BEGIN_ATTEMPTS):
-        try:
-            conn.exec_driver_sql(begin)
-            return
-        except sa.exc.DBAPIError as exc:
-            if attempt == BEGIN_ATTEMPTS - 1 or not _is_busy(exc):
-                raise
-            BUSY_RETRIES += 1
-            time.sleep(random.uniform(0.5, 1.0) * 0.05 * 2**attempt)  # noqa: S311  (jitter, not crypto)
+    else:
+        # A deferred BEGIN takes no lock, so it cannot meet a busy database.
+        conn.exec_driver_sql("BEGIN")
 
 
 def _refuse_nul_text(
@@ -127,25 +115,27 @@ def _is_file(url: URL) -> bool:
 
 
 def _begin_immediate(conn: sa.Connection) -> None:
-    """``BEGIN IMMEDIATE`` on a file, waiting for the write lock in Python, up to
-    :data:`WRITE_LOCK_TIMEOUT_MS`.
+    """``BEGIN IMMEDIATE``, waiting for the write lock in Python, up to :data:`WRITE_LOCK_TIMEOUT_MS`.
 
     The driver keeps the GIL while SQLite's busy handler sleeps, so a thread waiting there freezes
     every other thread of the process, including the one holding the lock, which cannot reach its
     COMMIT: threads sharing one Storage would stall for the whole busy_timeout and then fail (measured
-    in scripts/reliability.py). So BEGIN IMMEDIATE runs with busy_timeout 0 and the wait is a jittered
-    ``time.sleep`` backoff, which releases the GIL. BEGIN takes no partial state, so retrying it is safe;
-    nothing after it needs the lock again (the transaction holds it until COMMIT, and a WAL COMMIT waits
-    for no reader). Other statements keep busy_timeout (a reader may briefly meet a WAL checkpoint).
+    in scripts/reliability.py). So on a file BEGIN IMMEDIATE runs with busy_timeout 0 and the wait is a
+    jittered ``time.sleep`` backoff, which releases the GIL (a remote server waits on its side first).
+    BEGIN takes no partial state, so retrying it is safe; nothing after it needs the lock again (the
+    transaction holds it until COMMIT, and a WAL COMMIT waits for no reader). Other statements keep
+    busy_timeout (a reader may briefly meet a WAL checkpoint).
     """
     global BUSY_RETRIES
     deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_MS / 1000
     delay = 0.001
+    url = conn.engine.url
     # On the driver's cursor, not through SQLAlchemy: ~3 µs instead of ~20 µs per PRAGMA, on every write.
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None  # a checked-out connection
-    cursor = dbapi.cursor()
-    cursor.execute("PRAGMA busy_timeout = 0")
+    cursor = dbapi.cursor() if url.host is None and _is_file(url) else None
+    if cursor is not None:
+        cursor.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
             try:
@@ -168,8 +158,9 @@ def _begin_immediate(conn: sa.Connection) -> None:
                 time.sleep(random.uniform(0.5, 1.0) * delay)  # noqa: S311  (jitter, not crypto)
                 delay = min(delay * 2, 0.05)
     finally:
-        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
-        cursor.close()
+        if cursor is not None:
+            cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+            cursor.close()
 
 
 # Module settings rather than StorageSettings: they tune lock waiting, which no deployment has needed
@@ -178,10 +169,8 @@ BUSY_TIMEOUT_MS = 5000
 """``PRAGMA busy_timeout`` of every file connection (Mastra's LibSQLStore uses 5 s too)."""
 WRITE_LOCK_TIMEOUT_MS = 20000
 """How long a write transaction on a file waits for the write lock before a ``BackendError``."""
-BEGIN_ATTEMPTS = 4
-"""Attempts at a plain ``BEGIN`` (not for writes: migrations) on a busy database."""
 BUSY_RETRIES = 0
-"""How many times this process retried a busy ``BEGIN`` (a counter for reliability reports)."""
+"""How many times this process retried a busy ``BEGIN IMMEDIATE`` (a counter for reliability reports)."""
 
 
 def _is_busy(exc: sa.exc.DBAPIError) -> bool:
