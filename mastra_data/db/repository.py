@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
+from mastra_data.db.direct import Direct, fetch_all
 from mastra_data.db.types import to_utc
 from mastra_data.errors import translate_db_errors
 from mastra_data.pagination import Pagination
@@ -101,19 +102,20 @@ def count_and_page(
 
 def page_and_total(
     conn: Connection,
-    count: sa.Select[Any],
-    page: sa.Select[Any],
+    count: sa.Select[Any] | Direct,
+    page: sa.Select[Any] | Direct,
     params: Mapping[str, Any],
     paging: Pagination,
 ) -> tuple[list[Sequence[Any]], int]:
     """Run a :func:`count_and_page` pair: the page rows (total as their last column) and the total.
 
-    ``per_page=0`` runs only the count (Mastra's "just the total").
+    ``per_page=0`` runs only the count (Mastra's "just the total"). Pass the pair wrapped in
+    :class:`~mastra_data.db.direct.Direct` where it is built once and reused (a hot path).
     """
     if paging.limit == 0:
-        return [], conn.execute(count, params).scalar_one()
-    rows: list[Sequence[Any]] = list(conn.execute(page, params).all())
+        return [], int(fetch_all(conn, count, params)[0][0])
+    rows: list[Sequence[Any]] = fetch_all(conn, page, params)
     if rows:
         return rows, int(rows[0][-1])
     # No rows: nothing matches, or the page is past the end (only then is a count still needed).
-    return rows, conn.execute(count, params).scalar_one() if paging.offset else 0
+    return rows, int(fetch_all(conn, count, params)[0][0]) if paging.offset else 0

@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.base import ModelT, trusted
+from mastra_data.db.direct import Direct
 from mastra_data.db.expressions import in_ids, json_field_equals
 from mastra_data.db.types import format_iso_ms, to_utc
 from mastra_data.errors import (
@@ -92,11 +93,12 @@ def _thread_filter(thread_ids: Sequence[str]) -> tuple[str, dict[str, Any]]:
 @functools.lru_cache(maxsize=128)
 def _message_queries(
     threads: str, by_resource: bool, start: str | None, end: str | None, descending: bool, limited: bool
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
+) -> tuple[Direct, Direct]:
     """(COUNT, page) statements of ``list_messages`` for one query shape, with bind parameters.
 
-    Built once per shape so that hot reads skip statement construction and cache-key generation;
-    the values (``tid``/``tids``, ``rid``, ``start``, ``end``, ``lim``, ``off``) are bound per call.
+    Built once per shape and run directly on the cursor (:mod:`mastra_data.db.direct`), so hot
+    reads skip statement construction and SQLAlchemy's per-execute work; the values (``tid``/``tids``,
+    ``rid``, ``start``, ``end``, ``lim``, ``off``) are bound per call.
     """
     if threads == "one":
         by_thread: sa.ColumnElement[bool] = _M.thread_id == sa.bindparam("tid")
@@ -115,12 +117,13 @@ def _message_queries(
         where.append(
             _M.createdAt < sa.bindparam("end") if end == "lt" else _M.createdAt <= sa.bindparam("end")
         )
-    return count_and_page(MESSAGES, _MESSAGE_COLS, where, _M.createdAt, descending, limited)
+    count, page = count_and_page(MESSAGES, _MESSAGE_COLS, where, _M.createdAt, descending, limited)
+    return Direct(count), Direct(page)
 
 
 def _thread_queries(
     by_resource: bool, field: str, descending: bool, limited: bool, filters: Sequence[sa.ColumnElement[bool]]
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
+) -> tuple[sa.Select[Any] | Direct, sa.Select[Any] | Direct]:
     """(COUNT, page) statements of ``list_threads``; cached per shape when there are no metadata
     filters (their keys and value types vary, so those statements are built per call)."""
     if filters:
@@ -138,12 +141,13 @@ def _build_thread_queries(
 @functools.lru_cache(maxsize=32)
 def _cached_thread_queries(
     by_resource: bool, field: str, descending: bool, limited: bool
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    return _build_thread_queries(by_resource, field, descending, limited, ())
+) -> tuple[Direct, Direct]:
+    count, page = _build_thread_queries(by_resource, field, descending, limited, ())
+    return Direct(count), Direct(page)
 
 
 @functools.lru_cache(maxsize=64)
-def _window_statement(count: int, by_resource: bool) -> sa.CompoundSelect[Any]:
+def _window_statement(count: int, by_resource: bool) -> Direct:
     """``UNION ALL`` of the context windows of ``count`` include targets (parameters ``i<k>``, ``b<k>``,
     ``a<k>``, ``rid``), built once per shape.
 
@@ -178,7 +182,7 @@ def _window_statement(count: int, by_resource: bool) -> sa.CompoundSelect[Any]:
             sa.select(before.limit(limit_before).subquery()),
             sa.select(after.limit(limit_after).subquery()),
         ]
-    return sa.union_all(*selects)
+    return Direct(sa.union_all(*selects))
 
 
 MEMORY_INDEX = "memory_messages"
@@ -303,8 +307,9 @@ class MemoryRepository(Repository):
         # call costs more than executing it.
         backend = self._backend
         # Re-saving a message keeps its createdAt (Mastra): only these columns are updated.
-        self._upsert_messages = backend.upsert(
-            MESSAGES, "id", ("thread_id", "content", "role", "type", "resourceId")
+        # Hot statements (save_messages) run directly on the cursor: see mastra_data.db.direct.
+        self._upsert_messages = Direct(
+            backend.upsert(MESSAGES, "id", ("thread_id", "content", "role", "type", "resourceId"))
         )
         # Threads and resources are replaced whole, shadow columns included.
         self._upsert_thread = backend.upsert(
@@ -313,7 +318,7 @@ class MemoryRepository(Repository):
         self._upsert_resource = backend.upsert(
             RESOURCES, "id", backend.row(RESOURCES, {c.name: None for c in _RESOURCE_COLS})
         )
-        self._touch = (
+        self._touch = Direct(
             sa.update(THREADS)
             .where(_T.id == sa.bindparam("tid"))
             .values({k: sa.bindparam(f"v_{k}") for k in self._backend.row(THREADS, {"updatedAt": None})})
@@ -367,7 +372,7 @@ class MemoryRepository(Repository):
         values = {f"v_{k}": v for k, v in self._backend.row(THREADS, {"updatedAt": when}).items()}
         ids = sorted(set(thread_ids))  # sorted: concurrent writers lock rows in the same order
         if ids:
-            conn.execute(self._touch, [{**values, "tid": tid} for tid in ids])
+            self._touch.write(conn, [{**values, "tid": tid} for tid in ids])
 
     # --- threads ------------------------------------------------------------------------------
 
@@ -572,7 +577,7 @@ class MemoryRepository(Repository):
             for m in models
         ]
         with self._write("SAVE_MESSAGES", threadId=models[0].thread_id) as conn:
-            conn.execute(self._upsert_messages, rows)
+            self._upsert_messages.write(conn, rows)
             self._touch_threads(conn, (m.thread_id for m in models), now)
         return models
 
@@ -715,7 +720,7 @@ class MemoryRepository(Repository):
             total, rows = 0, list[Sequence[Any]]()
             if paging.limit != 0:  # per_page=0: the include windows alone, with no count (see docstring)
                 rows, total = page_and_total(conn, count_query, page_query, params, paging)
-            extra = [row for statement, values in windows for row in conn.execute(statement, values).all()]
+            extra = [row for statement, values in windows for row in statement.rows(conn, values)]
         in_threads = len(rows)
         if extra:
             seen = {r[0] for r in rows}
@@ -758,7 +763,7 @@ class MemoryRepository(Repository):
 
     def _include_windows(
         self, include: Sequence[Mapping[str, Any]] | None, resource_id: str | None
-    ) -> tuple[list[str], list[tuple[sa.CompoundSelect[Any], dict[str, Any]]]]:
+    ) -> tuple[list[str], list[tuple[Direct, dict[str, Any]]]]:
         """The include targets' ids, and the statements (with their parameters) of their windows.
 
         See :func:`_window_statement`. With a ``resource_id`` the windows keep only that resource's

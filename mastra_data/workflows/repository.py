@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.base import trusted
+from mastra_data.db.direct import Direct
 from mastra_data.db.expressions import json_field_equals
 from mastra_data.db.repository import Repository, utc_now
 from mastra_data.errors import BackendError, NotFoundError, error_id
@@ -131,12 +132,15 @@ class WorkflowsRepository(Repository):
         insert = backend.insert(SNAPSHOTS)
         # persist: the row's createdAt stays; everything else is the new call's (shadow columns too).
         replaced = backend.row(SNAPSHOTS, {"resourceId": None, "snapshot": None, "updatedAt": None})
-        self._upsert = insert.on_conflict_do_update(
-            index_elements=list(_KEY), set_={name: insert.excluded[name] for name in replaced}
+        # persist/load are the hot pair: run directly on the cursor (see mastra_data.db.direct).
+        self._upsert = Direct(
+            insert.on_conflict_do_update(
+                index_elements=list(_KEY), set_={name: insert.excluded[name] for name in replaced}
+            )
         )
         # update_workflow_results on a run without a row: create it unless a concurrent call just did.
         self._insert_new = backend.insert(SNAPSHOTS).on_conflict_do_nothing(index_elements=list(_KEY))
-        self._load = sa.select(_W.snapshot).where(*_by_key())
+        self._load = Direct(sa.select(_W.snapshot).where(*_by_key()))
         # FOR UPDATE: PostgreSQL locks the row until commit. SQLite renders no FOR UPDATE; there the
         # write transaction is BEGIN IMMEDIATE, which already excludes every other writer.
         self._lock = sa.select(_W.snapshot).where(*_by_key()).with_for_update()
@@ -245,7 +249,7 @@ class WorkflowsRepository(Repository):
             with self._write_statement(
                 "PERSIST_WORKFLOW_SNAPSHOT", workflowName=key["wf"], runId=key["run"]
             ) as conn:
-                conn.execute(self._upsert, row)
+                self._upsert.write(conn, row)
         except BackendError:
             # The snapshot is serialised once, while the statement binds it; only on failure is it
             # checked again to tell bad input from a database error (a 10 MB snapshot is not
@@ -262,7 +266,7 @@ class WorkflowsRepository(Repository):
         check = Checker(self._store, "LOAD_WORKFLOW_SNAPSHOT")
         key = self._key_values(check, workflow_name, run_id)
         with self._read("LOAD_WORKFLOW_SNAPSHOT", workflowName=key["wf"], runId=key["run"]) as conn:
-            value = conn.execute(self._load, key).scalar()
+            value = self._load.scalar(conn, key)
         # Every write path here stores an object; another writer's non-object snapshot is returned as is.
         return cast("dict[str, Any] | None", value)
 

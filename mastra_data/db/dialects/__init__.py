@@ -9,7 +9,7 @@ Repositories hold a ``Backend`` and never test the dialect themselves.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -18,6 +18,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from mastra_data.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from mastra_data.settings import StorageSettings
     from mastra_data.vectors.store import VectorStore
 
@@ -54,6 +56,15 @@ class Backend(ABC):
     #: it in autocommit (no BEGIN/COMMIT round trips); libSQL still takes the write lock up front, where
     #: lock waits are retried.
     statement_options: ClassVar[dict[str, Any]] = {WRITE_TRANSACTION: True}
+    #: The ``before_cursor_execute`` listeners this backend registers on its engines; statements run
+    #: directly on the cursor (:mod:`mastra_data.db.direct`) call :meth:`check_parameters` instead.
+    cursor_listeners: ClassVar[frozenset[Any]] = frozenset()
+
+    def check_parameters(self, rows: Sequence[Any]) -> None:
+        """Refuse bound values the driver would mangle (what :attr:`cursor_listeners` do for
+        ``conn.execute``); ``rows`` are the parameter sets as sent to the cursor. Raises the driver's
+        error type."""
+        return None
 
     @classmethod
     @abstractmethod
@@ -63,6 +74,12 @@ class Backend(ABC):
     @abstractmethod
     def create_engine(self, url: URL, settings: StorageSettings) -> Engine:
         """Build the engine with this backend's connection setup; connects lazily."""
+
+    def create_async_engine(self, url: URL, settings: StorageSettings) -> AsyncEngine | None:
+        """The engine over this database's asyncio driver, with the same connection setup as
+        :meth:`create_engine`; ``None`` when the database has none (``AsyncStorage`` then runs the sync
+        engine in worker threads). Connects lazily."""
+        return None
 
     def adapt_metadata(self, metadata: sa.MetaData) -> None:  # noqa: B027  (optional hook)
         """Turn a copy of the shared metadata into this dialect's exact schema (in place)."""

@@ -10,8 +10,8 @@ import os
 import random
 import time
 import types
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -97,12 +97,16 @@ def _begin(conn: sa.Connection) -> None:
 
 def _refuse_nul_text(
     conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
-) -> None:
+) -> tuple[str, Any]:
     """Refuse text holding NUL: the driver passes strings to SQLite as C strings and would silently
     cut the value at the first NUL, storing something else than was written. PostgreSQL refuses NUL in
     text too, so both backends raise; ``translate_db_errors`` makes it a ``ValidationError``. (JSON
     documents are not affected: their text escapes NUL as ``\u0000``.)"""
-    rows = parameters if executemany else (parameters,)
+    _refuse_nul(parameters if executemany else (parameters,))
+    return statement, parameters
+
+
+def _refuse_nul(rows: Any) -> None:
     for row in rows:
         values = row.values() if isinstance(row, dict) else row
         for value in values or ():
@@ -130,20 +134,25 @@ def _begin_immediate(conn: sa.Connection) -> None:
     deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_MS / 1000
     delay = 0.001
     url = conn.engine.url
-    # On the driver's cursor, not through SQLAlchemy: ~3 µs instead of ~20 µs per PRAGMA, on every write.
+    # On the driver's cursor, not through SQLAlchemy: ~3 µs instead of ~20-60 µs a statement, on every
+    # write. (SQLAlchemy does not track BEGIN: the driver runs in autocommit mode, see _begin.)
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None  # a checked-out connection
-    cursor = dbapi.cursor() if url.host is None and _is_file(url) else None
-    if cursor is not None:
+    cursor = dbapi.cursor()
+    toggle = url.host is None and _is_file(url)
+    if toggle:
         cursor.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                cursor.execute("BEGIN IMMEDIATE")
                 return
-            except sa.exc.DBAPIError as exc:
-                if not _is_busy(exc):
-                    raise
+            except ValueError as error:  # the driver's error type (see _dbapi)
+                exc = sa.exc.DBAPIError.instance("BEGIN IMMEDIATE", None, error, ValueError)
+                if not _is_busy(error):
+                    if conn.dialect.is_disconnect(cast("Any", error), dbapi, cursor):
+                        conn.invalidate(error)  # as SQLAlchemy does for a statement it runs
+                    raise exc from error
                 if time.monotonic() >= deadline:
                     # The driver's bare "database is locked" would not say that we waited.
                     raise sa.exc.OperationalError(
@@ -158,9 +167,9 @@ def _begin_immediate(conn: sa.Connection) -> None:
                 time.sleep(random.uniform(0.5, 1.0) * delay)  # noqa: S311  (jitter, not crypto)
                 delay = min(delay * 2, 0.05)
     finally:
-        if cursor is not None:
+        if toggle:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
-            cursor.close()
+        cursor.close()
 
 
 # Module settings rather than StorageSettings: they tune lock waiting, which no deployment has needed
@@ -173,8 +182,8 @@ BUSY_RETRIES = 0
 """How many times this process retried a busy ``BEGIN IMMEDIATE`` (a counter for reliability reports)."""
 
 
-def _is_busy(exc: sa.exc.DBAPIError) -> bool:
-    text = str(exc.orig).lower()
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
     return "database is locked" in text or "busy" in text
 
 
@@ -186,6 +195,10 @@ class LibSQLBackend(Backend):
     store = "LIBSQL"
     schemes: ClassVar[tuple[str, ...]] = ("sqlite+libsql", "sqlite", "libsql", "file")
     read_options: ClassVar[dict[str, Any]] = {READ_ONLY: True}
+    cursor_listeners: ClassVar[frozenset[Any]] = frozenset({_refuse_nul_text})
+
+    def check_parameters(self, rows: Sequence[Any]) -> None:
+        _refuse_nul(rows)
 
     @classmethod
     def normalize_url(cls, raw: str) -> str:
@@ -237,7 +250,9 @@ class LibSQLBackend(Backend):
         if not remote and not memory:
             event.listen(engine, "connect", _configure_file_connection)
         event.listen(engine, "begin", _begin)
-        event.listen(engine, "before_cursor_execute", _refuse_nul_text)
+        # retval=True: SQLAlchemy keeps the function itself as the listener (not a wrapper), so
+        # mastra_data.db.direct can tell it from instrumentation's listeners (cursor_listeners).
+        event.listen(engine, "before_cursor_execute", _refuse_nul_text, retval=True)
         return engine
 
     def adapt_metadata(self, metadata: sa.MetaData) -> None:

@@ -17,6 +17,8 @@ from mastra_data.db.dialects import Backend, register
 from mastra_data.db.types import SHADOW_SUFFIX
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from mastra_data.settings import StorageSettings
     from mastra_data.vectors.store import VectorStore
 
@@ -47,8 +49,19 @@ class PostgresBackend(Backend):
         return text
 
     def create_engine(self, url: URL, settings: StorageSettings) -> Engine:
-        engine = sa.create_engine(
-            url,
+        return sa.create_engine(url, **self._engine_options(settings))
+
+    def create_async_engine(self, url: URL, settings: StorageSettings) -> AsyncEngine:
+        """The same engine over psycopg 3's asyncio mode (``create_async_engine`` selects it for
+        ``postgresql+psycopg`` URLs): same pool, recycling, timeout and session settings."""
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        return create_async_engine(url, **self._engine_options(settings))
+
+    @staticmethod
+    def _engine_options(settings: StorageSettings) -> dict[str, Any]:
+        """Engine keyword arguments shared by :meth:`create_engine` and :meth:`create_async_engine`."""
+        return dict(
             echo=settings.echo,
             pool_size=settings.pool_size,
             max_overflow=settings.max_overflow,
@@ -61,12 +74,14 @@ class PostgresBackend(Backend):
                 # pgvector search settings for every session (dotted names are accepted even before the
                 # extension is loaded): a candidate list wide enough for recall@10 >= 0.95 on HNSW, and
                 # iterative scans so filtered ANN queries still return k rows. Setting them here saves
-                # a round trip per vector query.
-                "options": "-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order "
+                # a round trip per vector query. TimeZone=UTC: timestamptz values then arrive with
+                # tzinfo=timezone.utc, which to_utc() passes through untouched (with a named zone such
+                # as Etc/UTC every timestamp read paid a ZoneInfo conversion, ~4 us a value), and
+                # NOW() written into Mastra's TIMESTAMP columns (span trigger) is UTC wall-clock time.
+                "options": "-c TimeZone=UTC -c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order "
                 "-c ivfflat.iterative_scan=relaxed_order -c ivfflat.probes=10",
             },
         )
-        return engine
 
     def vector_store(self, engine: Engine) -> VectorStore:
         from mastra_data.vectors.pgvector import PgVector

@@ -1,0 +1,179 @@
+"""Hot-path statements run on the driver's cursor of a SQLAlchemy connection.
+
+``Connection.execute`` costs 40-80 µs a statement on this hardware (cache key, execution context,
+result metadata, event dispatch): as much as the indexed read or small write it runs, so on the
+hot paths (a page of messages, a batch of messages, a workflow snapshot) it was most of the gap
+to the raw driver in ``scripts/bench.py``. :class:`Direct` keeps SQLAlchemy for everything but that
+step: the statement is a Core construct compiled by SQLAlchemy once per dialect (and per set of
+parameter names), values go through the same column types' bind processors and rows through their
+result processors, and the SQL runs on the cursor of the connection the repository already holds,
+so pooling, transactions, isolation and the libSQL write lock stay with the ``Connection``.
+
+Errors are re-raised as SQLAlchemy's ``DBAPIError`` (what ``translate_db_errors`` expects); a
+disconnect invalidates the connection as SQLAlchemy would. Direct execution steps aside (the
+statement goes through ``conn.execute``) when the engine echoes SQL, when a cursor-execute listener
+other than the backend's own is registered (tracing instrumentation must see every statement),
+and for statements it cannot reproduce exactly (expanding ``IN`` parameters, Python-side column
+defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+from mastra_data.db.dialects import Backend, backend_for
+
+__all__ = ("Direct", "fetch_all")
+
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # parameter order for positional paramstyles, else None (named)
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # (name, bind processor) where there is one
+    results: tuple[_Processor, ...]  # one per selected column
+    defaults: Callable[[Mapping[str, Any]], dict[str, Any]]  # all parameters, statement literals included
+
+
+class Direct:
+    """A Core statement run on the DBAPI cursor (see the module docstring).
+
+    Build one per statement and keep it (a repository attribute, or a cached builder): it caches the
+    compiled form per dialect.
+    """
+
+    __slots__ = ("_compiled", "statement")
+
+    def __init__(self, statement: sa.Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[int, tuple[str, ...]], _Compiled | None] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The statement's rows (result-processed, as ``conn.execute(...).all()`` gives them)."""
+        compiled = self._usable(conn, params)
+        if compiled is None:
+            return [tuple(row) for row in conn.execute(self.statement, params).all()]
+        raw = self._run(conn, compiled, [params], fetch=True)
+        processors = compiled.results
+        if not any(processors):
+            return raw
+        return [
+            tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
+            for row in raw
+        ]
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or ``None`` without rows."""
+        rows = self.rows(conn, params)
+        return rows[0][0] if rows else None
+
+    def write(self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Run a writing statement once, or once per parameter set (``executemany``); sets must share
+        their keys."""
+        batch: Sequence[Mapping[str, Any]] = [params] if isinstance(params, Mapping) else params
+        if not batch:
+            return
+        compiled = self._usable(conn, batch[0])
+        if compiled is None:
+            conn.execute(self.statement, list(batch))
+            return
+        self._run(conn, compiled, batch, fetch=False)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _usable(self, conn: Connection, params: Mapping[str, Any]) -> _Compiled | None:
+        engine = conn.engine
+        if engine.echo or engine.dispatch.after_cursor_execute:
+            return None
+        own = _backend(conn.dialect).cursor_listeners
+        if any(fn not in own for fn in engine.dispatch.before_cursor_execute):
+            return None
+        dialect = conn.dialect
+        key = (id(dialect), tuple(sorted(params)))
+        try:
+            return self._compiled[key]
+        except KeyError:
+            compiled = self._compiled[key] = _compile(self.statement, dialect, key[1])
+            return compiled
+
+    def _run(
+        self, conn: Connection, compiled: _Compiled, batch: Sequence[Mapping[str, Any]], *, fetch: bool
+    ) -> list[tuple[Any, ...]]:
+        dialect = conn.dialect
+        try:
+            values = [_bound(compiled, p) for p in batch]
+        except Exception as exc:
+            # What conn.execute raises for a value its bind processor refuses (e.g. JSON of a set).
+            raise sa.exc.StatementError(str(exc), compiled.sql, None, exc) from exc
+        fairy = conn.connection  # begins the transaction (and its events) as conn.execute would
+        dbapi_connection = fairy.dbapi_connection
+        cursor = fairy.cursor()
+        try:
+            _backend(dialect).check_parameters(values)
+            if len(values) == 1:
+                cursor.execute(compiled.sql, values[0])
+            else:
+                cursor.executemany(compiled.sql, values)
+            return list(cursor.fetchall()) if fetch else []
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, cursor):
+                conn.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(
+                compiled.sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from exc
+        finally:
+            cursor.close()
+
+
+_BACKENDS: dict[str, Backend] = {}
+
+
+def _backend(dialect: Dialect) -> Backend:
+    backend = _BACKENDS.get(dialect.name)
+    if backend is None:
+        backend = _BACKENDS[dialect.name] = backend_for(dialect)
+    return backend
+
+
+def fetch_all(conn: Connection, statement: Direct | sa.Executable, params: Mapping[str, Any]) -> list[Any]:
+    """Rows of ``statement``: direct when it is a :class:`Direct`, else through ``conn.execute``."""
+    if isinstance(statement, Direct):
+        return statement.rows(conn, params)
+    return list(conn.execute(statement, params).all())
+
+
+def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+    values = compiled.defaults(params)
+    for name, process in compiled.binds:
+        value = values.get(name)
+        if value is not None:
+            values[name] = process(value)
+    if compiled.positions is None:
+        return values
+    return tuple(values[name] for name in compiled.positions)
+
+
+def _compile(statement: sa.Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+    binds = compiled.binds
+    if any(b.expanding for b in binds.values()) or compiled.insert_prefetch or compiled.update_prefetch:
+        return None  # rendered per call / Python-side defaults: SQLAlchemy's execution does this
+    processors = []
+    for name, bind in binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((name, process))
+    results: tuple[_Processor, ...] = ()
+    if isinstance(statement, sa.Select | sa.CompoundSelect):
+        results = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns
+        )
+    positions = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    return _Compiled(compiled.string, positions, tuple(processors), results, compiled.construct_params)
