@@ -1,0 +1,176 @@
+"""``mastra_data.db.direct``: hot-path statements run on the driver cursor must behave exactly like
+``conn.execute`` (rows and their types, errors, disconnects), and step aside when SQLAlchemy's own
+execution is needed (echo, instrumentation listeners, expanding parameters)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from mastra_data import BackendError, ConflictError, Storage, ValidationError
+from mastra_data.db.direct import Direct
+from mastra_data.db.repository import Repository
+from mastra_data.memory.repository import MESSAGES, THREADS
+
+
+def _thread(i: int) -> dict[str, Any]:
+    return {
+        "id": f"t{i}",
+        "resource_id": "r1",
+        "title": f"title {i} ünï",
+        "metadata": {"n": i, "tags": ["a", "b"], "nested": {"x": None}},
+    }
+
+
+@pytest.fixture
+def seeded(storage: Storage) -> Storage:
+    for i in range(3):
+        storage.memory.save_thread(_thread(i))
+    storage.memory.save_messages(
+        [
+            {"id": f"m{i}", "thread_id": "t0", "resource_id": "r1", "role": "user", "content": f"hi {i}"}
+            for i in range(5)
+        ]
+    )
+    return storage
+
+
+def _repository(storage: Storage) -> Repository:
+    return Repository(storage.engine_for("memory"))
+
+
+def test_rows_equal_conn_execute(seeded: Storage) -> None:
+    """Same values and Python types as SQLAlchemy's own execution, type processors included."""
+    statement = (
+        sa.select(THREADS.c.id, THREADS.c.metadata, THREADS.c.createdAt, THREADS.c.updatedAt)
+        .where(THREADS.c.resourceId == sa.bindparam("rid"))
+        .order_by(THREADS.c.id)
+    )
+    direct = Direct(statement)
+    with _repository(seeded)._read("TEST") as conn:
+        expected = [tuple(r) for r in conn.execute(statement, {"rid": "r1"}).all()]
+        got = direct.rows(conn, {"rid": "r1"})
+    assert got == expected
+    assert [r[0] for r in got] == ["t0", "t1", "t2"]
+    assert got[0][1] == {"n": 0, "tags": ["a", "b"], "nested": {"x": None}}
+    assert all(isinstance(r[2], datetime) and r[2].tzinfo is not None for r in got)
+    assert got[0][2].utcoffset() == UTC.utcoffset(None)
+
+
+def test_statement_literals_are_bound(seeded: Storage) -> None:
+    """Values written into the statement (not passed per call) are sent too."""
+    direct = Direct(sa.select(sa.func.count()).select_from(MESSAGES).where(MESSAGES.c.role == "user"))
+    with _repository(seeded)._read("TEST") as conn:
+        assert direct.scalar(conn, {}) == 5
+
+
+def test_expanding_in_falls_back_to_sqlalchemy(seeded: Storage) -> None:
+    direct = Direct(
+        sa.select(MESSAGES.c.id)
+        .where(MESSAGES.c.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(MESSAGES.c.id)
+    )
+    with _repository(seeded)._read("TEST") as conn:
+        assert direct.rows(conn, {"ids": ["m1", "m3", "nope"]}) == [("m1",), ("m3",)]
+
+
+def test_executemany_and_unique_violation_is_conflict(storage: Storage) -> None:
+    """Errors come out as SQLAlchemy's, so repositories translate them as before; the failed
+    transaction leaves nothing behind."""
+    insert = Direct(sa.insert(THREADS))
+    now = datetime.now(UTC)
+    row = {"resourceId": "r1", "title": "x", "metadata": {}, "createdAt": now, "updatedAt": now}
+    repo = _repository(storage)
+    with repo._write("TEST") as conn:
+        insert.write(conn, [{"id": "a", **row}, {"id": "b", **row}])
+    with pytest.raises(ConflictError), repo._write("TEST") as conn:
+        insert.write(conn, [{"id": "c", **row}, {"id": "a", **row}])
+    # Equal createdAt: newest-first ties break on id, descending.
+    assert [t.id for t in storage.memory.list_threads(resource_id="r1").threads] == ["b", "a"]
+    assert storage.memory.get_thread_by_id("c") is None
+
+
+def test_bind_processor_error_is_a_statement_error(storage: Storage) -> None:
+    repo = _repository(storage)
+    insert = Direct(sa.insert(THREADS))
+    now = datetime.now(UTC)
+    bad = {
+        "id": "a",
+        "resourceId": "r",
+        "title": "x",
+        "metadata": {"s": {1, 2}},
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    with pytest.raises(BackendError), repo._write("TEST") as conn:
+        insert.write(conn, bad)
+
+
+def test_nul_text_is_refused_on_both_backends(storage: Storage) -> None:
+    with pytest.raises(ValidationError):
+        storage.memory.save_messages(
+            [{"id": "m\x00", "thread_id": "t", "resource_id": "r", "role": "user", "content": "x"}]
+        )
+
+
+def test_echo_steps_aside_and_logs(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    with Storage.from_url(db_url, echo=True) as storage:
+        storage.migrate()
+        storage.memory.save_thread(_thread(1))
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"):
+            page = storage.memory.list_threads(resource_id="r1")
+        assert [t.id for t in page.threads] == ["t1"]
+        assert any("mastra_threads" in r.getMessage() for r in caplog.records)
+
+
+def test_instrumentation_listeners_see_hot_statements(storage: Storage) -> None:
+    """A tracing library's cursor listener must see every statement, hot paths included."""
+    seen: list[str] = []
+    engine = storage.engine_for("memory")
+
+    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        storage.memory.save_thread(_thread(1))
+        storage.memory.save_messages(
+            [{"id": "m1", "thread_id": "t1", "resource_id": "r1", "role": "user", "content": "hi"}]
+        )
+        storage.memory.list_messages("t1")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert any("INSERT INTO mastra_messages" in s for s in seen)
+    assert any("FROM mastra_messages" in s and "count(" in s.lower() for s in seen)
+
+
+@pytest.fixture
+def pg_storage(make_pg_database: Any) -> Iterator[Storage]:
+    with Storage.from_url(make_pg_database(), pool_size=1, max_overflow=0) as storage:
+        storage.migrate()
+        yield storage
+
+
+@pytest.mark.postgres
+def test_disconnect_invalidates_the_connection(pg_storage: Storage) -> None:
+    """A server-side disconnect during a direct statement is a BackendError, and the pooled connection
+    is replaced: the next call works (SQLAlchemy's behaviour for statements it runs)."""
+    memory = pg_storage.memory
+    memory.save_thread(_thread(1))
+    engine = pg_storage.engine_for("memory")
+    with engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(BackendError):
+        memory.list_threads(resource_id="r1")
+    assert [t.id for t in memory.list_threads(resource_id="r1").threads] == ["t1"]
