@@ -118,8 +118,13 @@ class Storage:
             )
         engine = self._engines.get(url)
         if engine is None:
-            engine = self._engines[url] = create_engine(url, self.settings)
+            engine = self._engines[url] = self._create_engine(url)
         return engine
+
+    def _create_engine(self, url: str) -> Engine:
+        """Build the engine for ``url`` (a private hook: ``AsyncStorage`` builds PostgreSQL's engines
+        over the asyncio driver through it)."""
+        return create_engine(url, self.settings)
 
     def migrate(self, revision: str = "head") -> None:
         """``alembic upgrade <revision>`` on every database a domain uses (idempotent).

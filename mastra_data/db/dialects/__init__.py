@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -113,6 +114,12 @@ class Backend(ABC):
         triggers on ``table`` that overwrite written values, so a copy can keep the source's values
         (run inside the batch's transaction). None by default."""
         return []
+
+    def pipelined(self, conn: sa.Connection) -> AbstractContextManager[None]:
+        """A scope whose writing statements may be sent without waiting for each one's reply (all of
+        them are checked by its end, with errors raised as SQLAlchemy's). Only for statements whose
+        results nobody reads inside. A no-op where the driver cannot pipeline."""
+        return nullcontext()
 
     @abstractmethod
     def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:

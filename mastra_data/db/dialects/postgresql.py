@@ -6,9 +6,11 @@ normalised. Unix-socket URLs (``postgresql://user@/db?host=/run/postgresql``) wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Engine
@@ -82,6 +84,25 @@ class PostgresBackend(Backend):
                 "-c ivfflat.iterative_scan=relaxed_order -c ivfflat.probes=10",
             },
         )
+
+    @contextmanager
+    def pipelined(self, conn: sa.Connection) -> Iterator[None]:
+        """psycopg's pipeline mode: the statements inside go out together with the transaction's
+        COMMIT instead of one round trip each (a batch of messages and its thread bump: one round trip
+        instead of three). Errors surface when the pipeline syncs, at the latest on leaving the scope;
+        they are raised as SQLAlchemy's ``DBAPIError`` like those of ``conn.execute``."""
+        fairy = conn.connection
+        driver = fairy.driver_connection
+        if not isinstance(driver, psycopg.Connection):  # the asyncio driver pipelines asynchronously only
+            yield
+            return
+        try:
+            with driver.pipeline():
+                yield
+        except psycopg.Error as exc:
+            if conn.dialect.is_disconnect(cast("Any", exc), fairy.dbapi_connection, None):
+                conn.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error, dialect=conn.dialect) from exc
 
     def vector_store(self, engine: Engine) -> VectorStore:
         from mastra_data.vectors.pgvector import PgVector
