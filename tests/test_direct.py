@@ -174,3 +174,32 @@ def test_disconnect_invalidates_the_connection(pg_storage: Storage) -> None:
     with pytest.raises(BackendError):
         memory.list_threads(resource_id="r1")
     assert [t.id for t in memory.list_threads(resource_id="r1").threads] == ["t1"]
+
+
+@pytest.mark.postgres
+def test_pipelined_batch_failure_is_a_backend_error_and_writes_nothing(pg_storage: Storage) -> None:
+    """save_messages pipelines its upsert and thread bump: a server-side failure of the last statement
+    still surfaces as a BackendError, the whole batch rolls back, and the connection stays usable."""
+    memory = pg_storage.memory
+    memory.save_thread(_thread(1))
+    engine = pg_storage.engine_for("memory")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused by test'; END $$ "
+            "LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_touch BEFORE UPDATE ON mastra_threads "
+            "FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    batch = [
+        {"id": f"m{i}", "thread_id": "t1", "resource_id": "r1", "role": "user", "content": "hi"}
+        for i in range(5)
+    ]
+    with pytest.raises(BackendError, match="refused by test"):
+        memory.save_messages(batch)
+    assert memory.list_messages("t1").total == 0
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse_touch ON mastra_threads")
+    assert len(memory.save_messages(batch)) == 5
+    assert memory.list_messages("t1").total == 5
