@@ -30,15 +30,13 @@ from mastra_data.db.dialects import Backend, backend_for
 
 __all__ = ("Direct", "fetch_all")
 
-_Processor = Callable[[Any], Any] | None
-
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
     positions: tuple[str, ...] | None  # parameter order for positional paramstyles, else None (named)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # (name, bind processor) where there is one
-    results: tuple[_Processor, ...]  # one per selected column
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, result processor) where any
     defaults: Callable[[Mapping[str, Any]], dict[str, Any]]  # all parameters, statement literals included
 
 
@@ -62,12 +60,17 @@ class Direct:
             return [tuple(row) for row in conn.execute(self.statement, params).all()]
         raw = self._run(conn, compiled, [params], fetch=True)
         processors = compiled.results
-        if not any(processors):
+        if not processors:
             return raw
-        return [
-            tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
-            for row in raw
-        ]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for i, process in processors:
+                value = values[i]
+                if value is not None:
+                    values[i] = process(value)
+            rows.append(tuple(values))
+        return rows
 
     def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or ``None`` without rows."""
@@ -170,10 +173,11 @@ def _compile(statement: sa.Executable, dialect: Dialect, keys: tuple[str, ...]) 
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors.append((name, process))
-    results: tuple[_Processor, ...] = ()
+    results: list[tuple[int, Callable[[Any], Any]]] = []
     if isinstance(statement, sa.Select | sa.CompoundSelect):
-        results = tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns
-        )
+        for i, column in enumerate(statement.selected_columns):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if process is not None:
+                results.append((i, process))
     positions = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-    return _Compiled(compiled.string, positions, tuple(processors), results, compiled.construct_params)
+    return _Compiled(compiled.string, positions, tuple(processors), tuple(results), compiled.construct_params)
