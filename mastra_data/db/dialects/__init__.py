@@ -61,11 +61,10 @@ class Backend(ABC):
     #: directly on the cursor (:mod:`mastra_data.db.direct`) call :meth:`check_parameters` instead.
     cursor_listeners: ClassVar[frozenset[Any]] = frozenset()
 
-    def check_parameters(self, rows: Sequence[Any]) -> None:
+    def check_parameters(self, rows: Sequence[Any]) -> None:  # noqa: B027  (optional hook)
         """Refuse bound values the driver would mangle (what :attr:`cursor_listeners` do for
         ``conn.execute``); ``rows`` are the parameter sets as sent to the cursor. Raises the driver's
         error type."""
-        return None
 
     @classmethod
     @abstractmethod

@@ -6,6 +6,7 @@ normalised. Unix-socket URLs (``postgresql://user@/db?host=/run/postgresql``) wo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -29,6 +30,14 @@ __all__ = ("PostgresBackend",)
 
 # Triggers that stamp values on write, by table (created by revision 0001 exactly as Mastra does).
 _STAMPING_TRIGGERS = {"mastra_ai_spans": "mastra_ai_spans_timestamps"}
+
+
+@functools.cache
+def _shadows(table: sa.Table) -> tuple[tuple[str, str], ...]:
+    """(column, its ``Z`` shadow) pairs of a table (row() runs per written row: no name lookups)."""
+    return tuple(
+        (c.name, f"{c.name}{SHADOW_SUFFIX}") for c in table.c if f"{c.name}{SHADOW_SUFFIX}" in table.c
+    )
 
 
 @register
@@ -142,8 +151,7 @@ class PostgresBackend(Backend):
     def row(self, table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
         """Write each timestamp into its ``Z`` shadow too, as Mastra's PG store does."""
         out = dict(values)
-        for name, value in values.items():
-            shadow = f"{name}{SHADOW_SUFFIX}"
-            if shadow in table.c:
-                out[shadow] = value
+        for name, shadow in _shadows(table):
+            if name in values:
+                out[shadow] = values[name]
         return out
