@@ -203,3 +203,15 @@ def test_pipelined_batch_failure_is_a_backend_error_and_writes_nothing(pg_storag
         conn.exec_driver_sql("DROP TRIGGER refuse_touch ON mastra_threads")
     assert len(memory.save_messages(batch)) == 5
     assert memory.list_messages("t1").total == 5
+
+
+@pytest.mark.postgres
+def test_one_statement_serves_engines_of_both_dialects(
+    libsql_engine: sa.Engine, pg_engine: sa.Engine
+) -> None:
+    """A Direct shared by engines (module-level cached statements are) compiles per dialect: libSQL's
+    qmark and PostgreSQL's named parameters never mix."""
+    direct = Direct(sa.select(sa.bindparam("x", type_=sa.Integer) + 1, sa.bindparam("y", type_=sa.Text)))
+    for engine in (libsql_engine, pg_engine, libsql_engine):
+        with engine.connect() as conn:
+            assert direct.rows(conn, {"x": 41, "y": "ü"}) == [(42, "ü")]

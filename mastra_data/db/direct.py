@@ -19,6 +19,7 @@ defaults).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,11 @@ class Direct:
 
     def __init__(self, statement: sa.Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[int, tuple[str, ...]], _Compiled | None] = {}
+        # Per dialect instance (weakly: engines come and go; an id() key could be reused by another
+        # dialect's object), then per set of parameter names.
+        self._compiled: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Compiled | None]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The statement's rows (result-processed, as ``conn.execute(...).all()`` gives them)."""
@@ -99,11 +104,14 @@ class Direct:
         if any(fn not in own for fn in engine.dispatch.before_cursor_execute):
             return None
         dialect = conn.dialect
-        key = (id(dialect), tuple(sorted(params)))
+        forms = self._compiled.get(dialect)
+        if forms is None:
+            forms = self._compiled.setdefault(dialect, {})
+        key = tuple(sorted(params))
         try:
-            return self._compiled[key]
+            return forms[key]
         except KeyError:
-            compiled = self._compiled[key] = _compile(self.statement, dialect, key[1])
+            compiled = forms[key] = _compile(self.statement, dialect, key)
             return compiled
 
     def _run(
@@ -115,7 +123,10 @@ class Direct:
         except Exception as exc:
             # What conn.execute raises for a value its bind processor refuses (e.g. JSON of a set).
             raise sa.exc.StatementError(str(exc), compiled.sql, None, exc) from exc
-        fairy = conn.connection  # begins the transaction (and its events) as conn.execute would
+        # Runs in the repository's scope as it is: a begun transaction (Repository._write*), or
+        # statement-by-statement reads (Repository._read); no autobegin, which would only add a
+        # BEGIN/ROLLBACK pair to those reads.
+        fairy = conn.connection
         dbapi_connection = fairy.dbapi_connection
         cursor = fairy.cursor()
         try:
