@@ -59,6 +59,22 @@ def test_index_name_is_mastras(storage: Storage, memory: MemoryRepository) -> No
     assert (stats.dimension, stats.count) == (DIM, 30)
 
 
+def test_memory_index_has_no_ann_graph_but_keeps_one_made_before(
+    storage: Storage, memory: MemoryRepository
+) -> None:
+    """index_messages creates its index flat (recall is always narrowed to a thread or resource, so an
+    ANN graph would only slow inserts); an index someone created with a graph is kept as it is."""
+    assert storage.vectors.describe_index("memory_messages_8").type == "flat"
+    ann = {"libsql": "diskann", "postgres": "hnsw"}[
+        "libsql" if storage.vectors.store == "LIBSQL" else "postgres"
+    ]
+    storage.vectors.create_index("memory_messages_4", 4, index_config={"type": ann})
+    message = {"id": "x1", "thread_id": "a1", "resource_id": "alice", "role": "user", "content": "x"}
+    assert memory.index_messages([message], [[1.0, 0.0, 0.0, 0.0]]) == "memory_messages_4"
+    stats = storage.vectors.describe_index("memory_messages_4")
+    assert (stats.type, stats.count) == (ann, 1)
+
+
 def test_resource_scope_finds_hits_in_the_resources_other_threads(memory: MemoryRepository) -> None:
     result = memory.recall("a1", resource_id="alice", last_messages=2, query_vector=unit(DIM - 1), top_k=2)
     assert sorted(h.id for h in result.hits) == ["a1-2", "a2-6"]  # never bob's b1-4

@@ -186,6 +186,11 @@ def _window_statement(count: int, by_resource: bool) -> Direct:
 
 
 MEMORY_INDEX = "memory_messages"
+MEMORY_INDEX_CONFIG: dict[str, Any] = {"type": "flat"}
+"""How ``index_messages`` creates a memory index: no ANN graph. Every recall query names a thread or a
+resource (``where_equals`` on the B-tree metadata indexes), so it is answered exactly from the matching
+rows and an HNSW/DiskANN graph would never serve it, only slow every insert (pgvector HNSW upkeep: ~1k
+vectors/s against ~13k without it). An index Mastra (or a caller) created with an ANN graph is kept."""
 
 
 def memory_index_name(dimension: int) -> str:
@@ -1061,7 +1066,8 @@ class MemoryRepository(Repository):
             )
         vectors = self._vector_store("INDEX_MESSAGES")
         name = memory_index_name(len(embeddings[0]))
-        vectors.create_index(name, len(embeddings[0]))  # a no-op when it exists (also when Mastra made it)
+        # A no-op when it exists (also when Mastra made it, whatever its index type).
+        vectors.create_index(name, len(embeddings[0]), index_config=dict(MEMORY_INDEX_CONFIG))
         if name not in self._ready_indexes:
             # Recall filters by thread or resource: index both so those queries are exact and cheap.
             for key in ("thread_id", "resource_id"):

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import psycopg
 import sqlalchemy as sa
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Engine
 
@@ -25,11 +27,30 @@ if TYPE_CHECKING:
     from mastra_data.settings import StorageSettings
     from mastra_data.vectors.store import VectorStore
 
-__all__ = ("PostgresBackend",)
+__all__ = ("BinaryParameter", "PostgresBackend")
 
 
 # Triggers that stamp values on write, by table (created by revision 0001 exactly as Mastra does).
 _STAMPING_TRIGGERS = {"mastra_ai_spans": "mastra_ai_spans_timestamps"}
+
+
+class BinaryParameter(bytes):
+    """A value already in its type's binary wire format (e.g. pgvector's ``vector_recv`` layout), sent
+    as a binary parameter of the type the server infers from the statement (the target column or a
+    cast). Column types' bind processors return it (see ``mastra_data.vectors.pgvector``)."""
+
+
+class _BinaryParameterDumper(Dumper):
+    format = Format.BINARY
+    oid = 0  # unknown: the server takes the parameter's type from its context
+
+    def dump(self, obj: Any) -> bytes:
+        return bytes(obj)
+
+
+# On psycopg's global adapters, which every connection copies when it is made (our engines connect after
+# this module is imported); only this private type's adaptation changes.
+psycopg.adapters.register_dumper(BinaryParameter, _BinaryParameterDumper)
 
 
 @functools.cache
