@@ -153,6 +153,8 @@ with warnings.catch_warnings():
         error: Any = None
         ended_at: UTCDateTime | None = None
 
+    # Not a shared base class with CreateSpanRecord: through inheritance, the ``metadata`` field of an
+    # instance resolves to SQLModel's class-level ``MetaData`` (tried; the span tests catch it).
     class UpdateSpanRecord(MastraModel):
         """A partial span update (Mastra's ``Partial<UpdateSpanRecord>``): only the fields that were
         set (``model_fields_set``) are written, so ``UpdateSpanRecord(error=None)`` clears ``error``."""
