@@ -342,6 +342,7 @@ def test_where_equals_is_exact_and_served_by_the_metadata_index(
         else:
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))  # type: ignore[arg-type]
     assert "mem_thread_id_idx" in plan
+    assert "mem_vector_idx" not in plan  # ranked exactly, never by the ANN index with a post-filter
     with pytest.raises(ValidationError):
         vectors.query("mem", query, where_equals={"x; DROP TABLE mem": "t"})
     with pytest.raises(ValidationError):

@@ -157,13 +157,17 @@ class PgVector(VectorStore):
         narrowed: bool,
     ) -> sa.Select[Any]:
         """A narrowed query (an indexed ``where_equals``) selects its candidates through the B-tree
-        first and ranks them exactly: a ``MATERIALIZED`` CTE keeps the planner from choosing the ANN
-        index with post-filtering instead, which at 100k rows returned only ~94 % of the true top-k."""
+        first and ranks them exactly. It orders by ``distance + 0``, an expression no ANN index can
+        serve, so the planner cannot pick the HNSW/IVFFlat index with post-filtering instead (which at
+        100k rows returned only ~94 % of the true top-k). (A ``MATERIALIZED`` CTE did the same, but
+        copied every candidate row first: 0.87 against 0.57 ms of server time for 1,000 candidates.)"""
         if not narrowed:
             return super()._query_statement(table, shape, where, query, top_k, index_type, narrowed)
-        candidates = sa.select(table).where(*where).cte("candidates").prefix_with("MATERIALIZED")
-        columns, distance = shape(candidates)
-        return sa.select(*columns).order_by(distance).limit(top_k)
+        columns, distance = shape(table)
+        ranked = (distance + sa.literal_column("0")).label("distance")
+        # The selected distance becomes the ranked one, so each candidate's distance is computed once.
+        columns = [ranked if isinstance(c, sa.Label) and c.element is distance else c for c in columns]
+        return sa.select(*columns).where(*where).order_by(ranked).limit(top_k)
 
     def _metadata_expression(self, key: str) -> str:
         # A literal key (not a bound parameter): PostgreSQL matches expression indexes only on constants.
