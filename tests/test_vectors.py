@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -311,6 +312,46 @@ def test_libsql_diskann_serves_unfiltered_queries_with_vector_top_k(libsql_engin
     assert filtered[0].id == "v17"
     assert len(filtered) == 3
     assert not any("vector_top_k" in s for s in statements)  # filtered: exact scan, always k rows
+
+
+def test_filter_pinning_an_indexed_key_is_served_by_its_indexes(
+    storage: Storage, vectors: VectorStore
+) -> None:
+    """``filter={"thread_id": "t7"}`` on a key index_metadata indexed: the value and JSON-type indexes
+    select the candidates (EXPLAIN), and the answer is exactly the filter language's, including a
+    document whose thread_id is an array holding "t7" and excluding a number 7."""
+    vectors.create_index("mem", 4)
+    data = [[float(i % 11), float(i % 7), float(i % 5), 1.0] for i in range(400)]
+    meta: list[dict[str, Any]] = [{"thread_id": f"t{i % 40}", "n": i} for i in range(400)]
+    meta[5] = {"thread_id": ["x", "t7"], "n": 5}
+    meta[6] = {"thread_id": 7, "n": 6}
+    meta[9] = {"thread_id": '["t7"]', "n": 9}  # a string that reads like the array's JSON: no match
+    vectors.upsert("mem", data, metadata=meta, ids=[f"v{i}" for i in range(400)])
+    query = [3.0, 1.0, 4.0, 1.0]
+    flt = {"thread_id": "t7", "n": {"$lt": 300}}
+    before = vectors.query("mem", query, top_k=20, filter=flt)  # no metadata index yet: a full scan
+    vectors.index_metadata("mem", "thread_id")
+    engine = storage.engine_for("vector")
+    captured: list[tuple[str, object]] = []
+    listener = lambda *args: captured.append((args[2], args[3]))  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    hits = vectors.query("mem", query, top_k=20, filter=flt)
+    sa.event.remove(engine, "before_cursor_execute", listener)
+    mine = [i for i in range(400) if i < 300 and (i == 5 or (i % 40 == 7 and i not in (5, 6, 9)))]
+    expected = sorted(mine, key=lambda i: (-_cosine(data[i], query), i))
+    assert sorted(h.id for h in hits) == sorted(f"v{i}" for i in expected)
+    assert [(h.id, round(h.score, 6)) for h in hits] == [(h.id, round(h.score, 6)) for h in before]
+    sql, params = next((s, p) for s, p in captured if "ORDER BY" in s)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE mem")
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))  # type: ignore[arg-type]
+        else:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))  # type: ignore[arg-type]
+    assert "mem_thread_id_idx" in plan
+    assert "mem_thread_id_type_idx" in plan
+    assert "mem_vector_idx" not in plan
 
 
 def test_where_equals_is_exact_and_served_by_the_metadata_index(

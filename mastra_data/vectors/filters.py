@@ -90,6 +90,7 @@ __all__ = (
     "compile_filter",
     "matches",
     "parse_filter",
+    "pinned_strings",
 )
 
 FILTER_INVALID: Final = "MASTRA_VECTOR_FILTER_INVALID"
@@ -442,6 +443,29 @@ def parse_filter(obj: Mapping[str, Any] | None) -> Filter | None:
     if not obj:
         return None
     return _Parser().filter(obj, 0)
+
+
+def pinned_strings(tree: Filter | None) -> dict[str, str]:
+    """Top-level keys that every match must hold a given string at: ``{"k": "v"}`` conditions ANDed at
+    the top (bare or ``$eq``), as ``{key: value}``.
+
+    A document matches such a condition when its ``k`` is ``"v"`` or an array holding ``"v"`` (the array
+    rule), so ``k``'s text equals ``"v"`` or ``k`` is an array: a superset that expression indexes on
+    ``k`` and on its JSON type can serve (see ``VectorStore.index_metadata``).
+    """
+    if isinstance(tree, Field):
+        if len(tree.path) == 1:
+            for cond in tree.conditions:
+                if isinstance(cond, Compare) and cond.op == "$eq" and isinstance(cond.value, str):
+                    return {tree.path[0]: cond.value}
+        return {}
+    if isinstance(tree, Logical) and tree.op == "$and":
+        pinned: dict[str, str] = {}
+        for child in tree.children:
+            for key, value in pinned_strings(child).items():
+                pinned.setdefault(key, value)
+        return pinned
+    return {}
 
 
 # ---------------------------------------------------------------------------------------- evaluation

@@ -180,5 +180,14 @@ class LibSQLVector(VectorStore):
         # Unqualified and with a literal path: SQLite uses an expression index only for the same text.
         return f"json_extract(metadata, '$.{key}')"
 
+    def _metadata_type_expression(self, key: str) -> str:
+        return f"json_type(metadata, '$.{key}')"
+
+    def _index_names(self, conn: Connection, name: str) -> set[str]:
+        rows = conn.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :n"), {"n": name}
+        )
+        return {str(r[0]) for r in rows}
+
     def _insert(self, table: sa.Table) -> Any:
         return sqlite.insert(table)

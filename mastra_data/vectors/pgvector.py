@@ -173,5 +173,17 @@ class PgVector(VectorStore):
         # A literal key (not a bound parameter): PostgreSQL matches expression indexes only on constants.
         return f"(metadata ->> '{key}')"
 
+    def _metadata_type_expression(self, key: str) -> str:
+        return f"jsonb_typeof(metadata -> '{key}')"
+
+    def _index_names(self, conn: Connection, name: str) -> set[str]:
+        rows = conn.execute(
+            sa.text(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :n"
+            ),
+            {"n": name},
+        )
+        return {str(r[0]) for r in rows}
+
     def _insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)

@@ -35,6 +35,7 @@ from mastra_data.errors import (
     ValidationError,
     translate_db_errors,
 )
+from mastra_data.vectors import filters
 from mastra_data.vectors.models import IndexStats, Metric, QueryResult
 
 __all__ = ("IndexStats", "Metric", "QueryResult", "VectorStore")
@@ -64,6 +65,8 @@ class VectorStore(ABC):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._stats: dict[str, tuple[int, str, str]] = {}  # index -> (dimension, metric, index type)
+        # index -> metadata keys with both expression indexes of index_metadata (value and JSON type)
+        self._indexed_keys: dict[str, frozenset[str]] = {}
         self._tables: dict[tuple[str, int], sa.Table] = {}
 
     # --- backend hooks --------------------------------------------------------------------------
@@ -114,6 +117,29 @@ class VectorStore(ABC):
         """SQL for the text value of top-level metadata ``key``, used both in queries and in the
         expression index, which the database only matches for identical text. ``key`` is a validated
         identifier and is inlined (a bound parameter would not match the index)."""
+
+    @abstractmethod
+    def _metadata_type_expression(self, key: str) -> str:
+        """SQL for the JSON type of top-level metadata ``key``, ``'array'`` for an array (literal key, as
+        :meth:`_metadata_expression`; indexed by :meth:`index_metadata` too)."""
+
+    @abstractmethod
+    def _index_names(self, conn: Connection, name: str) -> set[str]:
+        """Names of the database indexes on the index table ``name``."""
+
+    def _metadata_keys(self, conn: Connection, name: str) -> frozenset[str]:
+        """Keys :meth:`index_metadata` indexed on ``name`` (both of its expression indexes exist)."""
+        keys = self._indexed_keys.get(name)
+        if keys is None:
+            names = self._index_names(conn, name)
+            prefix, suffix = f"{name}_", "_type_idx"
+            keys = frozenset(
+                n[len(prefix) : -len(suffix)]
+                for n in names
+                if n.startswith(prefix) and n.endswith(suffix) and f"{n[: -len(suffix)]}_idx" in names
+            )
+            self._indexed_keys[name] = keys
+        return keys
 
     def _query_settings(self, top_k: int) -> tuple[Any, dict[str, Any]] | None:
         """A statement (and parameters) to run in the query's transaction first, or ``None``."""
@@ -385,7 +411,18 @@ class VectorStore(ABC):
             dimension, metric, kind = self._index(conn, name, "QUERY")
             vector = self._vector(query_vector, dimension, "QUERY", name)
             table = self._table(name, dimension)
-            where = self._filter(table, filter)
+            tree = filters.parse_filter(filter)
+            where = [] if tree is None else [filters.compile_filter(tree, table.c.metadata)]
+            # A filter pinning an indexed key to a string ({"thread_id": "t1"}) gets a redundant
+            # prefilter that the key's two expression indexes serve, and is ranked exactly over those
+            # rows: {"thread_id": "t1"} matches "t1" or an array holding it, so every match has the
+            # key's text "t1" or the key as an array. The full filter still decides.
+            indexed = self._metadata_keys(conn, name)
+            pinned = {k: v for k, v in filters.pinned_strings(tree).items() if k in indexed}
+            for key, value in pinned.items():
+                text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
+                kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
+                where.append(sa.or_(text == value, kind_of == sa.literal_column("'array'")))
             for key, value in (where_equals or {}).items():
                 if not isinstance(key, str) or not _KEY.match(key) or not isinstance(value, str):
                     raise self._invalid("QUERY", "where_equals maps metadata keys (identifiers) to strings")
@@ -403,7 +440,8 @@ class VectorStore(ABC):
                     columns.append(source.c.embedding)
                 return columns, distance
 
-            stmt = self._query_statement(table, shape, where, query, top_k, kind, bool(where_equals))
+            narrowed = bool(where_equals) or bool(pinned)
+            stmt = self._query_statement(table, shape, where, query, top_k, kind, narrowed)
             if settings:
                 conn.execute(settings[0], settings[1])
             rows = conn.execute(stmt).all()
@@ -416,15 +454,12 @@ class VectorStore(ABC):
             results.append(QueryResult(id=row[0], score=score, metadata=row[1], vector=vec))
         return results
 
-    def _filter(self, table: sa.Table, flt: Mapping[str, Any] | None) -> list[sa.ColumnElement[bool]]:
-        """The WHERE clause of a metadata filter (see :mod:`mastra_data.vectors.filters`)."""
-        from mastra_data.vectors import filters
-
-        tree = filters.parse_filter(flt)
-        return [] if tree is None else [filters.compile_filter(tree, table.c.metadata)]
-
     def index_metadata(self, index_name: str, key: str) -> None:
-        """Index the text value of top-level metadata ``key`` (serves ``query(where_equals=…)``).
+        """Index top-level metadata ``key``: its text value and its JSON type (two expression indexes).
+
+        They serve ``query(where_equals={key: …})`` and any ``filter`` that pins ``key`` to a string at
+        its top level (``{key: "v"}``, ``{key: {"$eq": "v"}}``, ANDed with anything): such queries read
+        only the matching rows and rank them exactly instead of scanning the whole index.
 
         Raises:
             ValidationError: bad index name or key.
@@ -437,6 +472,11 @@ class VectorStore(ABC):
             self._index(conn, name, "INDEX_METADATA")
             expression = self._metadata_expression(key)
             conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}_{key}_idx" ON "{name}" ({expression})')
+            # The key's JSON type too: with it, a filter {key: "v"} (which also matches arrays holding
+            # "v") is served by the two indexes instead of reading every row's metadata.
+            kind = self._metadata_type_expression(key)
+            conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}_{key}_type_idx" ON "{name}" ({kind})')
+        self._indexed_keys.pop(name, None)
 
     def list_indexes(self) -> list[str]:
         """Names of all vector indexes in the database, sorted."""
@@ -479,6 +519,7 @@ class VectorStore(ABC):
         with self._connect("DELETE_INDEX", write=True, indexName=name) as conn:
             conn.execute(sa.text(f'DROP TABLE IF EXISTS "{name}"'))
         self._stats.pop(name, None)
+        self._indexed_keys.pop(name, None)
 
     def truncate_index(self, index_name: str) -> None:
         """Delete every vector of the index, keeping the index.
@@ -541,8 +582,6 @@ class VectorStore(ABC):
                 "Cannot use an empty filter. Use delete_index or truncate_index to affect all vectors.",
                 status="EMPTY_FILTER",
             )
-        from mastra_data.vectors import filters
-
         tree = filters.parse_filter(flt)
         if tree is None or _always_true(tree):
             raise self._invalid(operation, "The filter matches every vector", status="MATCH_ALL_FILTER")
