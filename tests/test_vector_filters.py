@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 
+from mastra_data import Storage
 from mastra_data.db.types import JSONDoc
 from mastra_data.errors import ErrorDomain, ValidationError
 from mastra_data.vectors import compile_filter, matches, parse_filter
@@ -408,3 +409,27 @@ def test_sql_matches_python(engine: Engine, docs_table: sa.Table, backend: str, 
         tree = parse_filter(filter_obj)
         expected = {i for i, doc in enumerate(docs) if matches(tree, doc)}
         assert _sql_ids(engine, docs_table, tree) == expected, filter_obj
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_query_with_a_pinned_indexed_key_matches_python(
+    storage: Storage, backend: str, data: st.DataObject
+) -> None:
+    """VectorStore.query adds an index-served prefilter when a filter pins an indexed key to a string;
+    the answer must stay exactly the filter language's (arrays holding the value, other types, keys
+    missing)."""
+    vectors = storage.vectors
+    if "pin" not in vectors.list_indexes():
+        vectors.create_index("pin", 2)
+        vectors.index_metadata("pin", "a")
+    vectors.truncate_index("pin")
+    docs = [doc or {} for doc in data.draw(st.lists(_docs, min_size=1, max_size=6), label="docs")]
+    value = data.draw(_text, label="value")
+    rest = data.draw(_filters(backend != "libsql"), label="rest")
+    flt = data.draw(st.sampled_from([{"a": value}, {"$and": [{"a": {"$eq": value}}, rest]}]), label="filter")
+    ids = [str(i) for i in range(len(docs))]
+    vectors.upsert("pin", [[1.0, float(i)] for i in range(len(docs))], metadata=docs, ids=ids)
+    tree = parse_filter(flt)
+    expected = {ids[i] for i, doc in enumerate(docs) if matches(tree, doc)}
+    assert {h.id for h in vectors.query("pin", [1.0, 0.0], top_k=len(docs), filter=flt)} == expected
