@@ -3,12 +3,11 @@ driver error or a half-written batch."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from mastra_data.db.types import to_utc
+from mastra_data.db.types import dumps_json, to_utc
 from mastra_data.errors import ValidationError, error_id
 
 __all__ = ("Checker",)
@@ -62,6 +61,6 @@ class Checker:
     def json(self, value: Any, what: str) -> str:
         """``value`` is representable as JSON (finite numbers, string keys); returns its text."""
         try:
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+            return dumps_json(value)
         except (TypeError, ValueError) as exc:
             raise self.fail(f"{what} is not JSON-serialisable: {exc}") from None

@@ -42,6 +42,7 @@ __all__ = (
     "ShadowTimestamp",
     "Timestamp",
     "UTCDateTime",
+    "dumps_json",
     "format_iso_ms",
     "to_utc",
 )
@@ -189,14 +190,13 @@ def _compile_json_column_sqlite(element: _JsonColumn, compiler: SQLCompiler, **k
     return f"json({compiler.process(element.column, **kw)})"
 
 
-def _dumps(value: Any) -> str:
-    # JSON.stringify layout (no spaces), UTF-8 kept as is; NaN/Infinity are not JSON.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _dumps_ascii(value: Any) -> str:
-    # As _dumps, but every non-ASCII character as a \uXXXX escape (lone surrogates included).
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+# JSON.stringify layout (no spaces), UTF-8 kept as is; NaN/Infinity are not JSON (jsonb refuses them
+# too). Encoders built once: json.dumps() with options builds a new JSONEncoder on every call.
+dumps_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+"""The JSON text of a value as every repository stores it (``TypeError``/``ValueError`` if it has none)."""
+_dumps = dumps_json
+# As dumps_json, but every non-ASCII character as a \uXXXX escape (lone surrogates included).
+_dumps_ascii = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 
 
 def _jsonb_safe(value: Any) -> Any:

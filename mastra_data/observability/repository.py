@@ -15,7 +15,6 @@ without per-row validation. Datetimes given without a time zone are taken to be 
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from mastra_data.db.base import PG_ONLY, trusted
 from mastra_data.db.expressions import contains_all, in_ids, json_field_equals, json_text
 from mastra_data.db.repository import Repository, utc_now
-from mastra_data.db.types import Flag, JSONDoc, Timestamp, to_utc
+from mastra_data.db.types import Flag, JSONDoc, Timestamp, dumps_json, to_utc
 from mastra_data.errors import NotFoundError, ValidationError, error_id
 from mastra_data.observability.models import (
     CreateSpanRecord,
@@ -209,11 +208,6 @@ def _span(row: Sequence[Any]) -> SpanRecord:
     return trusted(SpanRecord, dict(zip(_FIELDS, row, strict=True)))
 
 
-# JSON.stringify layout; NaN/Infinity are not JSON (PostgreSQL's jsonb refuses them too). One encoder
-# for all calls: json.dumps() with options builds a new JSONEncoder every time.
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
 class _FieldError(Exception):
     """A field failed its check; turned into a ValidationError naming the span by the caller."""
 
@@ -276,7 +270,7 @@ def _encode(column: str, kind: int, value: Any) -> Any:
     if kind == _TAGS and not all(isinstance(tag, str) for tag in value):
         raise _FieldError(f"{column} must be {_KIND_NAMES[kind]}")
     try:
-        text = _dumps(value)
+        text = dumps_json(value)
     except (TypeError, ValueError) as exc:
         raise _FieldError(f"{column} is not JSON-serialisable: {exc}") from None
     # The text shows every NUL as "\u0000" (a literal backslash-u0000 also matches: the walk decides)
