@@ -456,80 +456,46 @@ class VectorSuite:
                     indent=True,
                 )
             )
-            a, b, rec, rrec, rlabel = measure("t3")
-            self.results.append(
-                VResult(
-                    f"thread-filtered top-{K} over {label} (1 %)",
-                    "ms",
-                    a.median_ms,
-                    b.median_ms,
-                    rlabel,
-                    target=FILTERED_MS,
-                    note=f'filter {{"thread_id": "t3"}}; p95 {a.p95_ms:.3f} / raw {b.p95_ms:.3f} ms, n={a.n}',
+
+            def filtered(title: str, note: str, *, fast: bool = False, source: str = "") -> None:
+                """The thread-filtered query (1 % of rows): latency row plus its exact-recall row."""
+                a, b, rec, rrec, rlabel = measure("t3", fast=fast)
+                self.results.append(
+                    VResult(
+                        title,
+                        "ms",
+                        a.median_ms,
+                        b.median_ms,
+                        rlabel + source,
+                        target=FILTERED_MS,
+                        note=f"{note}p95 {a.p95_ms:.3f} / raw {b.p95_ms:.3f} ms, n={a.n}",
+                    )
                 )
-            )
-            self.results.append(
-                VResult(
-                    f"recall@{K} vs filtered truth (exact = 1)",
-                    "recall",
-                    rec,
-                    rrec,
-                    rlabel.split(",")[0],
-                    target=1.0,
-                    indent=True,
+                self.results.append(
+                    VResult(
+                        f"recall@{K} vs filtered truth (exact = 1)",
+                        "recall",
+                        rec,
+                        rrec,
+                        rlabel.split(",")[0],
+                        target=1.0,
+                        indent=True,
+                    )
                 )
-            )
+
+            filtered(f"thread-filtered top-{K} over {label} (1 %)", 'filter {"thread_id": "t3"}; ')
             if hasattr(store, "index_metadata"):  # the where_equals fast path (memory recall uses it)
                 store.index_metadata("big", "thread_id")
                 if isinstance(raw, RawPG):
                     raw.conn.execute('ANALYZE "big"')
-                a, b, rec, rrec, rlabel = measure("t3", fast=True)
-                self.results.append(
-                    VResult(
-                        f"where_equals + index_metadata over {label} (1 %)",
-                        "ms",
-                        a.median_ms,
-                        b.median_ms,
-                        rlabel + ", same expression index",
-                        target=FILTERED_MS,
-                        note=f"p95 {a.p95_ms:.3f} / raw {b.p95_ms:.3f} ms, n={a.n}",
-                    )
-                )
-                self.results.append(
-                    VResult(
-                        f"recall@{K} vs filtered truth (exact = 1)",
-                        "recall",
-                        rec,
-                        rrec,
-                        rlabel.split(",")[0],
-                        target=1.0,
-                        indent=True,
-                    )
+                filtered(
+                    f"where_equals + index_metadata over {label} (1 %)",
+                    "",
+                    fast=True,
+                    source=", same expression index",
                 )
                 # The same filter= query as above, now that the key is indexed: the pinned-key prefilter.
-                a, b, rec, rrec, rlabel = measure("t3")
-                self.results.append(
-                    VResult(
-                        f"filter= + index_metadata over {label} (1 %)",
-                        "ms",
-                        a.median_ms,
-                        b.median_ms,
-                        rlabel,
-                        target=FILTERED_MS,
-                        note=f"same filter; p95 {a.p95_ms:.3f} / raw {b.p95_ms:.3f} ms, n={a.n}",
-                    )
-                )
-                self.results.append(
-                    VResult(
-                        f"recall@{K} vs filtered truth (exact = 1)",
-                        "recall",
-                        rec,
-                        rrec,
-                        rlabel.split(",")[0],
-                        target=1.0,
-                        indent=True,
-                    )
-                )
+                filtered(f"filter= + index_metadata over {label} (1 %)", "same filter; ")
         finally:
             raw.close()
             storage.close()
