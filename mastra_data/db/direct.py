@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-from mastra_data.db.dialects import Backend, backend_for
+from mastra_data.db.dialects import Backend, backend_for, driver_error
 
 __all__ = ("Direct", "fetch_all")
 
@@ -127,9 +127,7 @@ class Direct:
         # Runs in the repository's scope as it is: a begun transaction (Repository._write*), or
         # statement-by-statement reads (Repository._read); no autobegin, which would only add a
         # BEGIN/ROLLBACK pair to those reads.
-        fairy = conn.connection
-        dbapi_connection = fairy.dbapi_connection
-        cursor = fairy.cursor()
+        cursor = conn.connection.cursor()
         try:
             _backend(dialect).check_parameters(values)
             if len(values) == 1:
@@ -138,11 +136,7 @@ class Direct:
                 cursor.executemany(compiled.sql, values)
             return list(cursor.fetchall()) if fetch else []
         except dialect.loaded_dbapi.Error as exc:
-            if dialect.is_disconnect(exc, dbapi_connection, cursor):
-                conn.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(
-                compiled.sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from exc
+            raise driver_error(conn, exc, compiled.sql, cursor) from exc
         finally:
             cursor.close()
 

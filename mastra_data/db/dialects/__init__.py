@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -193,3 +193,17 @@ def backend_for(bind: Engine | sa.Connection | sa.engine.Dialect) -> Backend:
     """The backend of an engine, connection or dialect."""
     dialect = bind if isinstance(bind, sa.engine.Dialect) else bind.dialect
     return backend_for_dialect(dialect.name)
+
+
+def driver_error(
+    conn: sa.Connection, error: BaseException, statement: str | None, cursor: Any = None
+) -> sa.exc.StatementError:
+    """A driver error met outside ``conn.execute`` (a statement run on the cursor, a pipeline sync), as
+    SQLAlchemy would raise it: wrapped in its ``DBAPIError`` (what ``translate_db_errors`` expects),
+    after invalidating the connection when the error is a disconnect."""
+    dialect = conn.dialect
+    if dialect.is_disconnect(cast("Any", error), conn.connection.dbapi_connection, cursor):
+        conn.invalidate(error)
+    return sa.exc.DBAPIError.instance(
+        statement, None, cast("Exception", error), dialect.loaded_dbapi.Error, dialect=dialect
+    )

@@ -11,7 +11,7 @@ import random
 import time
 import types
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import StaticPool
 
 from mastra_data.db.base import NULLABLE_ON_LIBSQL, PG_ONLY
-from mastra_data.db.dialects import READ_ONLY, WRITE_TRANSACTION, Backend, register
+from mastra_data.db.dialects import READ_ONLY, WRITE_TRANSACTION, Backend, driver_error, register
 from mastra_data.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -148,11 +148,8 @@ def _begin_immediate(conn: sa.Connection) -> None:
                 cursor.execute("BEGIN IMMEDIATE")
                 return
             except ValueError as error:  # the driver's error type (see _dbapi)
-                exc = sa.exc.DBAPIError.instance("BEGIN IMMEDIATE", None, error, ValueError)
                 if not _is_busy(error):
-                    if conn.dialect.is_disconnect(cast("Any", error), dbapi, cursor):
-                        conn.invalidate(error)  # as SQLAlchemy does for a statement it runs
-                    raise exc from error
+                    raise driver_error(conn, error, "BEGIN IMMEDIATE", cursor) from error
                 if time.monotonic() >= deadline:
                     # The driver's bare "database is locked" would not say that we waited.
                     raise sa.exc.OperationalError(
@@ -162,7 +159,7 @@ def _begin_immediate(conn: sa.Connection) -> None:
                             f"database is locked: no write lock within {WRITE_LOCK_TIMEOUT_MS} ms "
                             "(another connection holds it)"
                         ),
-                    ) from exc
+                    ) from error
                 BUSY_RETRIES += 1
                 time.sleep(random.uniform(0.5, 1.0) * delay)  # noqa: S311  (jitter, not crypto)
                 delay = min(delay * 2, 0.05)

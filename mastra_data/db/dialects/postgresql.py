@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from psycopg.pq import Format
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Engine
 
-from mastra_data.db.dialects import Backend, register
+from mastra_data.db.dialects import Backend, driver_error, register
 from mastra_data.db.types import SHADOW_SUFFIX
 
 if TYPE_CHECKING:
@@ -121,8 +121,7 @@ class PostgresBackend(Backend):
         COMMIT instead of one round trip each (a batch of messages and its thread bump: one round trip
         instead of three). Errors surface when the pipeline syncs, at the latest on leaving the scope;
         they are raised as SQLAlchemy's ``DBAPIError`` like those of ``conn.execute``."""
-        fairy = conn.connection
-        driver = fairy.driver_connection
+        driver = conn.connection.driver_connection
         if not isinstance(driver, psycopg.Connection):  # the asyncio driver pipelines asynchronously only
             yield
             return
@@ -130,9 +129,7 @@ class PostgresBackend(Backend):
             with driver.pipeline():
                 yield
         except psycopg.Error as exc:
-            if conn.dialect.is_disconnect(cast("Any", exc), fairy.dbapi_connection, None):
-                conn.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(None, None, exc, psycopg.Error, dialect=conn.dialect) from exc
+            raise driver_error(conn, exc, None) from exc
 
     def vector_store(self, engine: Engine) -> VectorStore:
         from mastra_data.vectors.pgvector import PgVector
