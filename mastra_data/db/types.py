@@ -194,7 +194,6 @@ def _compile_json_column_sqlite(element: _JsonColumn, compiler: SQLCompiler, **k
 # too). Encoders built once: json.dumps() with options builds a new JSONEncoder on every call.
 dumps_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 """The JSON text of a value as every repository stores it (``TypeError``/``ValueError`` if it has none)."""
-_dumps = dumps_json
 # As dumps_json, but every non-ASCII character as a \uXXXX escape (lone surrogates included).
 _dumps_ascii = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
 
@@ -228,13 +227,13 @@ def _pg_json(value: Any) -> bytes:
     that strips them runs only when the text shows one (``\\u0000``: JSON's escape of NUL, or an
     escaped backslash followed by ``u0000``, for which the walk changes nothing).
     """
-    text = _dumps(value)
+    text = dumps_json(value)
     if "\\u0000" in text:
-        text = _dumps(_jsonb_safe(value))
+        text = dumps_json(_jsonb_safe(value))
     try:
         return text.encode()
     except UnicodeEncodeError:  # a lone surrogate: not encodable as UTF-8
-        return _dumps(_jsonb_safe(value)).encode()
+        return dumps_json(_jsonb_safe(value)).encode()
 
 
 def _as_is(data: bytes) -> bytes:
@@ -293,7 +292,7 @@ class JSONDoc(sa.types.TypeDecorator[Any]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name == "postgresql":
             return value  # PostgreSQL: bind_processor (psycopg) or JSONB's own serializer runs next
-        text = _dumps(value)
+        text = dumps_json(value)
         if not text.isascii():  # O(1): CPython flags all-ASCII strings
             try:
                 text.encode("utf-8")
