@@ -314,6 +314,28 @@ def test_libsql_diskann_serves_unfiltered_queries_with_vector_top_k(libsql_engin
     assert not any("vector_top_k" in s for s in statements)  # filtered: exact scan, always k rows
 
 
+def _query_and_plan(storage: Storage, index: str, run: Any) -> tuple[Any, str]:
+    """``run()``'s result and the database's plan of the ranked query it sent to ``index`` (PostgreSQL
+    analysed and with seq scans off, so an index that can serve the query shows)."""
+    engine = storage.engine_for("vector")
+    captured: list[tuple[str, object]] = []
+    listener = lambda *args: captured.append((args[2], args[3]))  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    sql, params = next((s, p) for s, p in captured if "ORDER BY" in s)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f'ANALYZE "{index}"')
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))  # type: ignore[arg-type]
+        else:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))  # type: ignore[arg-type]
+    return result, plan
+
+
 def test_filter_pinning_an_indexed_key_is_served_by_its_indexes(
     storage: Storage, vectors: VectorStore
 ) -> None:
@@ -331,24 +353,11 @@ def test_filter_pinning_an_indexed_key_is_served_by_its_indexes(
     flt = {"thread_id": "t7", "n": {"$lt": 300}}
     before = vectors.query("mem", query, top_k=20, filter=flt)  # no metadata index yet: a full scan
     vectors.index_metadata("mem", "thread_id")
-    engine = storage.engine_for("vector")
-    captured: list[tuple[str, object]] = []
-    listener = lambda *args: captured.append((args[2], args[3]))  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    hits = vectors.query("mem", query, top_k=20, filter=flt)
-    sa.event.remove(engine, "before_cursor_execute", listener)
+    hits, plan = _query_and_plan(storage, "mem", lambda: vectors.query("mem", query, top_k=20, filter=flt))
     mine = [i for i in range(400) if i < 300 and (i == 5 or (i % 40 == 7 and i not in (5, 6, 9)))]
     expected = sorted(mine, key=lambda i: (-_cosine(data[i], query), i))
     assert sorted(h.id for h in hits) == sorted(f"v{i}" for i in expected)
     assert [(h.id, round(h.score, 6)) for h in hits] == [(h.id, round(h.score, 6)) for h in before]
-    sql, params = next((s, p) for s, p in captured if "ORDER BY" in s)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE mem")
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))  # type: ignore[arg-type]
-        else:
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))  # type: ignore[arg-type]
     assert "mem_thread_id_idx" in plan
     assert "mem_thread_id_type_idx" in plan
     assert "mem_vector_idx" not in plan
@@ -363,25 +372,14 @@ def test_where_equals_is_exact_and_served_by_the_metadata_index(
     meta = [{"thread_id": f"t{i % 40}", "n": i} for i in range(400)]
     vectors.upsert("mem", data, metadata=meta, ids=[f"v{i}" for i in range(400)])
     query = [3.0, 1.0, 4.0, 1.0]
-    engine = storage.engine_for("vector")
-    captured: list[tuple[str, object]] = []
-    listener = lambda *args: captured.append((args[2], args[3]))  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    hits = vectors.query("mem", query, top_k=5, where_equals={"thread_id": "t7"})
-    sa.event.remove(engine, "before_cursor_execute", listener)
+    hits, plan = _query_and_plan(
+        storage, "mem", lambda: vectors.query("mem", query, top_k=5, where_equals={"thread_id": "t7"})
+    )
     mine = [i for i in range(400) if i % 40 == 7]
     expected = sorted(mine, key=lambda i: (-_cosine(data[i], query), i))[:5]
     assert [h.id for h in hits][:1] == [f"v{expected[0]}"]
     assert sorted(h.id for h in hits) == sorted(f"v{i}" for i in expected)  # exact, not approximate
     assert all(h.metadata and h.metadata["thread_id"] == "t7" for h in hits)
-    sql, params = next((s, p) for s, p in captured if "ORDER BY" in s)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE mem")
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql, params))  # type: ignore[arg-type]
-        else:
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))  # type: ignore[arg-type]
     assert "mem_thread_id_idx" in plan
     assert "mem_vector_idx" not in plan  # ranked exactly, never by the ANN index with a post-filter
     with pytest.raises(ValidationError):
