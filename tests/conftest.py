@@ -14,6 +14,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +58,20 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def _create_pg_database(admin: str, prefix: str = "t") -> tuple[str, str]:
+    """A new empty database on the server of libpq URL ``admin``: (its name, its URL)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_databases(admin: str, names: list[str]) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def make_pg_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
     """Factory: a new empty PostgreSQL database; returns its URL. Dropped after the test."""
@@ -64,16 +79,29 @@ def make_pg_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
     admin = _libpq(pg_admin_url)
 
     def make() -> str:
-        name = f"t_{uuid.uuid4().hex[:16]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        name, url = _create_pg_database(admin)
         created.append(name)
-        return make_url(admin).set(database=name).render_as_string(hide_password=False)
+        return url
 
     yield make
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for name in created:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_pg_databases(admin, created)
+
+
+@contextmanager
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefix: str
+) -> Iterator[str]:
+    """For a module-scoped fixture parametrized with ``"libsql"``/``"postgres"``: the URL of a new empty
+    database of that backend (a libSQL file, or a PostgreSQL database dropped on exit)."""
+    if request.param == "libsql":
+        yield f"sqlite+libsql:///{tmp_path_factory.mktemp(prefix) / 'mastra.db'}"
+        return
+    admin = _libpq(str(request.getfixturevalue("pg_admin_url")))
+    name, url = _create_pg_database(admin, prefix)
+    try:
+        yield url
+    finally:
+        _drop_pg_databases(admin, [name])
 
 
 @pytest.fixture(params=BACKENDS)

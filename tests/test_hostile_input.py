@@ -19,17 +19,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
+from conftest import module_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.engine import make_url
 
 from mastra_data import MastraDataError, Storage
 
@@ -203,27 +201,12 @@ def fz(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Storage]]:
     """(backend, migrated Storage) shared by the module, with the canary table in place."""
-    admin = name = ""
-    if request.param == "libsql":
-        url = f"sqlite+libsql:///{tmp_path_factory.mktemp('fuzz') / 'mastra.db'}"
-    else:
-        admin = str(request.getfixturevalue("pg_admin_url")).replace("postgresql+psycopg://", "postgresql://")
-        name = f"fuzz_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    storage = Storage.from_url(url)
-    try:
+    with module_database(request, tmp_path_factory, "fuzz") as url, Storage.from_url(url) as storage:
         storage.migrate()
         with storage.engine_for("memory").begin() as conn:
             conn.execute(sa.text("CREATE TABLE canary (x INTEGER)"))
             conn.execute(sa.text("INSERT INTO canary (x) VALUES (42)"))
         yield str(request.param), storage
-    finally:
-        storage.close()
-        if name:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -15,14 +15,13 @@ import math
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
+from conftest import module_database
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from mastra_data import MastraDataError, NotFoundError, Span, Storage, ValidationError
 from mastra_data.db import migrations
@@ -54,23 +53,13 @@ def shared_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     """One migrated database per backend for the whole module."""
-    dropped: str | None = None
-    admin = ""
-    if request.param == "libsql":
-        url = f"sqlite+libsql:///{Path(tmp_path_factory.mktemp('observability')) / 'mastra.db'}"
-    else:
-        admin = str(request.getfixturevalue("pg_admin_url")).replace("postgresql+psycopg://", "postgresql://")
-        dropped = f"t_obs_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dropped}"')
-        url = make_url(admin).set(database=dropped).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    migrations.upgrade(engine)
-    yield engine
-    engine.dispose()
-    if dropped is not None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{dropped}" WITH (FORCE)')
+    with module_database(request, tmp_path_factory, "t_obs") as url:
+        engine = create_engine(url)
+        try:
+            migrations.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

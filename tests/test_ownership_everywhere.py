@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from conftest import module_database
 
 from mastra_data import OwnershipError, Storage
 from mastra_data.memory.models import Message, Resource, Thread
@@ -42,26 +41,10 @@ def storage_mod(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Storage]:
     """A migrated Storage per backend, shared by the module, seeded with alice's and mallory's data."""
-    admin = ""
-    name = ""
-    if request.param == "libsql":
-        url = f"sqlite+libsql:///{tmp_path_factory.mktemp('own') / 'mastra.db'}"
-    else:
-        admin = str(request.getfixturevalue("pg_admin_url")).replace("postgresql+psycopg://", "postgresql://")
-        name = f"own_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    storage = Storage.from_url(url)
-    try:
+    with module_database(request, tmp_path_factory, "own") as url, Storage.from_url(url) as storage:
         storage.migrate()
         _seed(storage.memory)
         yield storage
-    finally:
-        storage.close()
-        if name:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _seed(memory: MemoryRepository) -> None:
