@@ -14,7 +14,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,8 +87,18 @@ def make_pg_database(pg_admin_url: str) -> Iterator[Callable[[], str]]:
     _drop_pg_databases(admin, created)
 
 
+ModuleDatabase = Callable[[pytest.FixtureRequest, pytest.TempPathFactory, str], AbstractContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+def module_database() -> ModuleDatabase:
+    """:func:`_module_database`, for module-scoped fixtures (a fixture, because test modules cannot
+    import from ``conftest`` unambiguously: tests/interop has one too)."""
+    return _module_database
+
+
 @contextmanager
-def module_database(
+def _module_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefix: str
 ) -> Iterator[str]:
     """For a module-scoped fixture parametrized with ``"libsql"``/``"postgres"``: the URL of a new empty

@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import module_database
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -198,7 +197,7 @@ def ms_utc(value: datetime) -> datetime:
 
 @pytest.fixture(scope="module", params=("libsql", "postgres"))
 def fz(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, module_database: Any
 ) -> Iterator[tuple[str, Storage]]:
     """(backend, migrated Storage) shared by the module, with the canary table in place."""
     with module_database(request, tmp_path_factory, "fuzz") as url, Storage.from_url(url) as storage:

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import module_database
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -50,7 +49,7 @@ def at(seconds: float = 0) -> datetime:
 
 @pytest.fixture(scope="module", params=("libsql", "postgres"))
 def shared_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, module_database: Any
 ) -> Iterator[Engine]:
     """One migrated database per backend for the whole module."""
     with module_database(request, tmp_path_factory, "t_obs") as url:

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import module_database
 
 from mastra_data import OwnershipError, Storage
 from mastra_data.memory.models import Message, Resource, Thread
@@ -38,7 +37,7 @@ def unit(k: int) -> list[float]:
 
 @pytest.fixture(scope="module", params=("libsql", "postgres"))
 def storage_mod(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, module_database: Any
 ) -> Iterator[Storage]:
     """A migrated Storage per backend, shared by the module, seeded with alice's and mallory's data."""
     with module_database(request, tmp_path_factory, "own") as url, Storage.from_url(url) as storage:
