@@ -152,6 +152,30 @@ def test_instrumentation_listeners_see_hot_statements(storage: Storage) -> None:
     assert any("FROM mastra_messages" in s and "count(" in s.lower() for s in seen)
 
 
+def test_unread_write_scope_is_all_or_nothing_and_leaves_the_pool_clean(storage: Storage) -> None:
+    """The write scope of unread batches (on PostgreSQL an explicit BEGIN/COMMIT in one pipeline, on an
+    autocommit connection) sends nothing durable when its block raises, and the pooled connection
+    has ordinary transactions afterwards (a rolled-back update stays undone)."""
+    storage.memory.save_thread(_thread(1))
+    repository = _repository(storage)
+    rename = Direct(sa.update(THREADS).where(THREADS.c.id == "t1").values(title=sa.bindparam("new")))
+
+    def rename_then_fail() -> None:
+        with repository._write_unread("TEST") as conn:
+            rename.write(conn, {"new": "renamed in the scope"})
+            raise RuntimeError("midway")
+
+    with pytest.raises(RuntimeError, match="midway"):
+        rename_then_fail()
+    with storage.engine_for("memory").connect() as conn:
+        conn.execute(sa.update(THREADS).where(THREADS.c.id == "t1").values(title="rolled back"))
+        conn.rollback()
+    assert storage.memory.get_thread_by_id("t1").title == "title 1 ünï"  # type: ignore[union-attr]
+    with repository._write_unread("TEST") as conn:
+        rename.write(conn, {"new": "committed"})
+    assert storage.memory.get_thread_by_id("t1").title == "committed"  # type: ignore[union-attr]
+
+
 @pytest.fixture
 def pg_storage(make_pg_database: Any) -> Iterator[Storage]:
     with Storage.from_url(make_pg_database(), pool_size=1, max_overflow=0) as storage:

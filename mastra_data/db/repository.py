@@ -59,6 +59,18 @@ class Repository:
             yield conn
 
     @contextmanager
+    def _write_unread(self, operation: str, **details: Any) -> Iterator[Connection]:
+        """:meth:`_write` for statements whose results nobody reads inside (a batch of writes): where the
+        driver can pipeline (PostgreSQL), they go to the server together with the transaction's BEGIN
+        and COMMIT, in one round trip. Errors surface at the commit, still all-or-nothing."""
+        with (
+            translate_db_errors(self._store, operation, **details),
+            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
+            self._backend.unread_transaction(conn),
+        ):
+            yield conn
+
+    @contextmanager
     def _write_statement(self, operation: str, **details: Any) -> Iterator[Connection]:
         """A connection for exactly ONE writing statement of one row set (not ``executemany``).
 

@@ -581,10 +581,7 @@ class MemoryRepository(Repository):
             )
             for m in models
         ]
-        with (
-            self._write("SAVE_MESSAGES", threadId=models[0].thread_id) as conn,
-            self._backend.pipelined(conn),
-        ):
+        with self._write_unread("SAVE_MESSAGES", threadId=models[0].thread_id) as conn:
             self._upsert_messages.write(conn, rows)
             self._touch_threads(conn, (m.thread_id for m in models), now)
         return models

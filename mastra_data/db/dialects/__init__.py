@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import sqlalchemy as sa
@@ -114,11 +114,11 @@ class Backend(ABC):
         (run inside the batch's transaction). None by default."""
         return []
 
-    def pipelined(self, conn: sa.Connection) -> AbstractContextManager[None]:
-        """A scope whose writing statements may be sent without waiting for each one's reply (all of
-        them are checked by its end, with errors raised as SQLAlchemy's). Only for statements whose
-        results nobody reads inside. A no-op where the driver cannot pipeline."""
-        return nullcontext()
+    def unread_transaction(self, conn: sa.Connection) -> AbstractContextManager[Any]:
+        """One transaction on ``conn`` for statements whose results nobody reads inside: where the
+        driver can pipeline, they may be sent without waiting for each one's reply, and their errors
+        surface by the scope's end (raised as SQLAlchemy's). By default SQLAlchemy's ``conn.begin()``."""
+        return conn.begin()
 
     @abstractmethod
     def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:

@@ -116,20 +116,33 @@ class PostgresBackend(Backend):
         )
 
     @contextmanager
-    def pipelined(self, conn: sa.Connection) -> Iterator[None]:
-        """psycopg's pipeline mode: the statements inside go out together with the transaction's
-        COMMIT instead of one round trip each (a batch of messages and its thread bump: one round trip
-        instead of three). Errors surface when the pipeline syncs, at the latest on leaving the scope;
-        they are raised as SQLAlchemy's ``DBAPIError`` like those of ``conn.execute``."""
+    def unread_transaction(self, conn: sa.Connection) -> Iterator[None]:
+        """BEGIN, the statements and COMMIT in one psycopg pipeline: one round trip for a batch of
+        messages and its thread bump. (SQLAlchemy's ``begin()`` inside a pipeline costs two: its COMMIT
+        syncs, and so does leaving the pipeline; psycopg's ``transaction()`` syncs on entry and exit.)
+
+        So the connection runs in autocommit for this scope (SQLAlchemy restores its isolation level
+        when the pool takes it back) with the transaction's BEGIN and COMMIT sent as statements. Errors
+        surface when the pipeline syncs on leaving the scope, raised as SQLAlchemy's ``DBAPIError``
+        like those of ``conn.execute``; the server has skipped the rest of the batch and its COMMIT,
+        and whatever is left open, failed or not, is rolled back here. ``conn`` must not have begun a
+        transaction (the repositories' write scopes open a fresh connection)."""
         driver = conn.connection.driver_connection
         if not isinstance(driver, psycopg.Connection):  # the asyncio driver pipelines asynchronously only
-            yield
+            with conn.begin():
+                yield None
             return
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
             with driver.pipeline():
-                yield
+                driver.execute("BEGIN")
+                yield None
+                driver.execute("COMMIT")
         except psycopg.Error as exc:
             raise driver_error(conn, exc, None) from exc
+        finally:
+            if not driver.closed and driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                driver.rollback()
 
     def vector_store(self, engine: Engine) -> VectorStore:
         from mastra_data.vectors.pgvector import PgVector
