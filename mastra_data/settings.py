@@ -85,6 +85,11 @@ class StorageSettings(BaseSettings):
     pool_recycle: int = Field(
         default=1800, ge=-1, description="Reconnect pooled connections older than this (s)."
     )
+    libsql_mmap_size: int = Field(
+        default=1 << 30,
+        ge=0,
+        description="libSQL files: bytes of the file read through memory mapping (0: off).",
+    )
     retention: RetentionSettings = Field(
         default_factory=RetentionSettings, description="Retention ages for prune (RETENTION__<ENTITY>)."
     )

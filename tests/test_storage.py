@@ -75,3 +75,18 @@ def test_libsql_write_waits_out_a_lock_held_longer_than_busy_timeout(tmp_path: P
         assert thread is not None
         assert thread.title == "after the lock"
         holder.close()
+
+
+def test_libsql_file_connections_map_the_file_as_configured(tmp_path: Path) -> None:
+    """Every pooled connection to a libSQL file reads it through mmap (MASTRA_DATA_LIBSQL_MMAP_SIZE,
+    1 GiB by default); 0 turns mapping off."""
+    url = f"sqlite+libsql:///{tmp_path}/mapped.db"
+    for storage, expected in (
+        (Storage.from_url(url), 1 << 30),
+        (Storage.from_url(url, libsql_mmap_size=0), 0),
+    ):
+        try:
+            with storage.engine_for("memory").connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA mmap_size").scalar_one() == expected
+        finally:
+            storage.close()

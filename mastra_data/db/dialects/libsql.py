@@ -6,6 +6,7 @@ URLs: ``sqlite+libsql:///./mastra.db`` (relative), ``sqlite+libsql:////abs/mastr
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -63,7 +64,7 @@ def _dbapi() -> types.ModuleType:
     return shim
 
 
-def _configure_file_connection(dbapi_connection: Any, _record: Any) -> None:
+def _configure_file_connection(dbapi_connection: Any, _record: Any, *, mmap_size: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL: readers never block the writer and vice versa, and Mastra's own LibSQLStore switches a
     # file to WAL too, so both processes agree on the journal mode of a shared file.
@@ -74,6 +75,11 @@ def _configure_file_connection(dbapi_connection: Any, _record: Any) -> None:
     # NORMAL is durable in WAL mode except for the last transactions on power loss (never corrupting);
     # FULL would fsync on every commit and cut write throughput several-fold.
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # Pages read through a memory map instead of a read() into SQLite's 2 MB page cache: an exact
+    # vector search over a thread's rows touches one page per row, spread over the file (a 1 % filter
+    # of 100k x 384-d vectors: 2.3 ms -> 1.3 ms). An upper bound of address space, not memory: the
+    # pages are the OS page cache's. Mastra's local LibSQLStore maps the file too (128 MiB).
+    cursor.execute(f"PRAGMA mmap_size = {int(mmap_size)}")
     cursor.close()
 
 
@@ -245,7 +251,8 @@ class LibSQLBackend(Backend):
             url, module=_dbapi(), connect_args=connect_args, echo=settings.echo, **kwargs
         )
         if not remote and not memory:
-            event.listen(engine, "connect", _configure_file_connection)
+            configure = functools.partial(_configure_file_connection, mmap_size=settings.libsql_mmap_size)
+            event.listen(engine, "connect", configure)
         event.listen(engine, "begin", _begin)
         # retval=True: SQLAlchemy keeps the function itself as the listener (not a wrapper), so
         # mastra_data.db.direct can tell it from instrumentation's listeners (cursor_listeners).
