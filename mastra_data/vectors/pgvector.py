@@ -164,9 +164,9 @@ class PgVector(VectorStore):
         if not narrowed:
             return super()._query_statement(table, shape, where, query, top_k, index_type, narrowed)
         columns, distance = shape(table)
-        ranked = (distance + sa.literal_column("0")).label("distance")
+        ranked = (distance.element + sa.literal_column("0")).label("distance")
         # The selected distance becomes the ranked one, so each candidate's distance is computed once.
-        columns = [ranked if isinstance(c, sa.Label) and c.element is distance else c for c in columns]
+        columns = [ranked if c is distance else c for c in columns]
         return sa.select(*columns).where(*where).order_by(ranked).limit(top_k)
 
     def _metadata_expression(self, key: str) -> str:

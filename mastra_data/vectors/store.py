@@ -40,8 +40,11 @@ from mastra_data.vectors.models import IndexStats, Metric, QueryResult
 
 __all__ = ("IndexStats", "Metric", "QueryResult", "VectorStore")
 
-Shape = tuple[list[sa.ColumnElement[Any]], sa.ColumnElement[Any]]
-"""The selected columns and the distance expression of a query, over some FROM clause."""
+Shape = tuple[list[sa.ColumnElement[Any]], sa.Label[Any]]
+"""The selected columns of a query over some FROM clause, and the one of them that is the distance
+(labelled ``distance``). Queries order by that label, not by the expression again: with positional
+parameters (libSQL) the expression repeated would bind the query vector twice and compute every
+candidate's distance twice."""
 METRICS: tuple[str, ...] = ("cosine", "euclidean", "dotproduct")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -430,12 +433,8 @@ class VectorStore(ABC):
             query = sa.bindparam("q", vector, type_=table.c.embedding.type)
 
             def shape(source: sa.FromClause) -> Shape:
-                distance = self._distance(source.c.embedding, query, metric)
-                columns: list[sa.ColumnElement[Any]] = [
-                    source.c.vector_id,
-                    source.c.metadata,
-                    distance.label("distance"),
-                ]
+                distance = self._distance(source.c.embedding, query, metric).label("distance")
+                columns: list[sa.ColumnElement[Any]] = [source.c.vector_id, source.c.metadata, distance]
                 if include_vector:
                     columns.append(source.c.embedding)
                 return columns, distance
