@@ -152,28 +152,91 @@ def test_instrumentation_listeners_see_hot_statements(storage: Storage) -> None:
     assert any("FROM mastra_messages" in s and "count(" in s.lower() for s in seen)
 
 
-def test_unread_write_scope_is_all_or_nothing_and_leaves_the_pool_clean(storage: Storage) -> None:
-    """The write scope of unread batches (on PostgreSQL an explicit BEGIN/COMMIT in one pipeline, on an
-    autocommit connection) sends nothing durable when its block raises, and the pooled connection
-    has ordinary transactions afterwards (a rolled-back update stays undone)."""
+def test_direct_transaction_scope_is_all_or_nothing_and_leaves_the_pool_clean(storage: Storage) -> None:
+    """A write transaction of Direct statements (on a bare pooled connection: libSQL BEGIN IMMEDIATE,
+    PostgreSQL an explicit BEGIN/COMMIT in one pipeline on an autocommit connection) sends nothing
+    durable when its block raises and commits on a clean exit; the pooled connection has ordinary
+    transactions afterwards (a rolled-back update stays undone)."""
     storage.memory.save_thread(_thread(1))
     repository = _repository(storage)
     rename = Direct(sa.update(THREADS).where(THREADS.c.id == "t1").values(title=sa.bindparam("new")))
 
     def rename_then_fail() -> None:
-        with repository._write_unread("TEST") as conn:
+        with repository._direct("TEST", "transaction") as conn:
+            assert not isinstance(conn, sa.Connection)  # the bare scope, not SQLAlchemy's
             rename.write(conn, {"new": "renamed in the scope"})
             raise RuntimeError("midway")
 
     with pytest.raises(RuntimeError, match="midway"):
         rename_then_fail()
+    _assert_pool_keeps_transactions(storage)
+    assert storage.memory.get_thread_by_id("t1").title == "title 1 ünï"  # type: ignore[union-attr]
+    with repository._direct("TEST", "transaction") as conn:
+        rename.write(conn, {"new": "committed"})
+    assert storage.memory.get_thread_by_id("t1").title == "committed"  # type: ignore[union-attr]
+
+
+def _assert_pool_keeps_transactions(storage: Storage) -> None:
     with storage.engine_for("memory").connect() as conn:
         conn.execute(sa.update(THREADS).where(THREADS.c.id == "t1").values(title="rolled back"))
         conn.rollback()
-    assert storage.memory.get_thread_by_id("t1").title == "title 1 ünï"  # type: ignore[union-attr]
-    with repository._write_unread("TEST") as conn:
-        rename.write(conn, {"new": "committed"})
-    assert storage.memory.get_thread_by_id("t1").title == "committed"  # type: ignore[union-attr]
+    assert storage.memory.get_thread_by_id("t1").title != "rolled back"  # type: ignore[union-attr]
+
+
+def test_direct_read_and_statement_scopes_leave_the_pool_clean(storage: Storage) -> None:
+    """The bare read and one-statement scopes (PostgreSQL: autocommit for the scope) hand the
+    connection back with its transactions intact, also after a failed statement."""
+    storage.memory.save_thread(_thread(1))
+    repository = _repository(storage)
+    rename = Direct(sa.update(THREADS).where(THREADS.c.id == "t1").values(title=sa.bindparam("new")))
+    with repository._direct("TEST", "statement") as conn:
+        rename.write(conn, {"new": "one statement"})
+    _assert_pool_keeps_transactions(storage)
+    with repository._direct("TEST", "read") as conn:
+        assert (
+            Direct(sa.select(THREADS.c.title).where(THREADS.c.id == "t1")).scalar(conn, {}) == "one statement"
+        )
+    _assert_pool_keeps_transactions(storage)
+    with pytest.raises(ConflictError), repository._direct("TEST", "statement") as conn:
+        Direct(sa.insert(THREADS)).write(conn, _thread_row(storage, 1))
+    _assert_pool_keeps_transactions(storage)
+    assert storage.memory.get_thread_by_id("t1").title == "one statement"  # type: ignore[union-attr]
+
+
+def _thread_row(storage: Storage, i: int) -> dict[str, Any]:
+    backend = _repository(storage)._backend
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    return backend.row(
+        THREADS,
+        {"id": f"t{i}", "resourceId": "r1", "title": "dup", "metadata": {}, "createdAt": at, "updatedAt": at},
+    )
+
+
+def test_bare_scope_refuses_statements_sqlalchemy_must_run(storage: Storage) -> None:
+    """Expanding IN is rendered per call by SQLAlchemy: a bare scope has no Connection to do it and
+    says so (a programming error) instead of running something else."""
+    repository = _repository(storage)
+    statement = Direct(sa.select(THREADS.c.id).where(THREADS.c.id.in_(sa.bindparam("ids", expanding=True))))
+    with pytest.raises(TypeError, match="Bare scope"), repository._direct("TEST", "read") as conn:
+        statement.rows(conn, {"ids": ["t1"]})
+
+
+def test_transaction_listeners_see_hot_writes(storage: Storage) -> None:
+    """With a listener on Connection transaction events (instrumentation, auditing), hot writes go
+    through SQLAlchemy's Connection so the listener sees their commit."""
+    storage.memory.save_thread(_thread(1))
+    engine = storage.engine_for("memory")
+    commits: list[object] = []
+    listener = lambda conn: commits.append(conn)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        storage.memory.save_messages(
+            [{"id": "m1", "thread_id": "t1", "resource_id": "r1", "role": "user", "content": "hi"}]
+        )
+    finally:
+        event.remove(engine, "commit", listener)
+    assert len(commits) == 1
+    assert storage.memory.list_messages("t1").total == 1
 
 
 @pytest.fixture

@@ -11,10 +11,14 @@ so pooling, transactions, isolation and the libSQL write lock stay with the ``Co
 
 Errors are re-raised as SQLAlchemy's ``DBAPIError`` (what ``translate_db_errors`` expects); a
 disconnect invalidates the connection as SQLAlchemy would. Direct execution steps aside (the
-statement goes through ``conn.execute``) when the engine echoes SQL, when a cursor-execute listener
-other than the backend's own is registered (tracing instrumentation must see every statement),
-and for statements it cannot reproduce exactly (expanding ``IN`` parameters, Python-side column
-defaults).
+statement goes through ``conn.execute``) when the engine echoes SQL, when a listener other than the
+backend's own is registered on the ``Connection`` events it skips (tracing instrumentation must see
+every statement; see :func:`direct_usable`), and for statements it cannot reproduce exactly
+(expanding ``IN`` parameters, Python-side column defaults).
+
+A scope made only of such statements can skip the ``Connection`` too: ``Repository._direct`` runs
+it on a pooled DBAPI connection (:class:`~mastra_data.db.dialects.Bare`) with the backend's own
+transaction (``Backend.bare_scope``), under the same conditions.
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 
-from mastra_data.db.dialects import Backend, backend_for, driver_error
+from mastra_data.db.dialects import Backend, Bare, backend_for, driver_error
 
-__all__ = ("Direct", "fetch_all")
+__all__ = ("Direct", "direct_usable", "fetch_all")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +63,11 @@ class Direct:
             weakref.WeakKeyDictionary()
         )
 
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, conn: Connection | Bare, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The statement's rows (result-processed, as ``conn.execute(...).all()`` gives them)."""
         compiled = self._usable(conn, params)
         if compiled is None:
-            return [tuple(row) for row in conn.execute(self.statement, params).all()]
+            return [tuple(row) for row in _connection(conn, self.statement).execute(self.statement, params)]
         raw = self._run(conn, compiled, [params], fetch=True)
         processors = compiled.results
         if not processors:
@@ -78,12 +82,12 @@ class Direct:
             rows.append(tuple(values))
         return rows
 
-    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+    def scalar(self, conn: Connection | Bare, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or ``None`` without rows."""
         rows = self.rows(conn, params)
         return rows[0][0] if rows else None
 
-    def write(self, conn: Connection, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+    def write(self, conn: Connection | Bare, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
         """Run a writing statement once, or once per parameter set (``executemany``); sets must share
         their keys."""
         batch: Sequence[Mapping[str, Any]] = [params] if isinstance(params, Mapping) else params
@@ -91,32 +95,33 @@ class Direct:
             return
         compiled = self._usable(conn, batch[0])
         if compiled is None:
-            conn.execute(self.statement, list(batch))
+            _connection(conn, self.statement).execute(self.statement, list(batch))
             return
         self._run(conn, compiled, batch, fetch=False)
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _usable(self, conn: Connection, params: Mapping[str, Any]) -> _Compiled | None:
-        engine = conn.engine
-        if engine.echo or engine.dispatch.after_cursor_execute:
-            return None
-        own = _backend(conn.dialect).cursor_listeners
-        if any(fn not in own for fn in engine.dispatch.before_cursor_execute):
-            return None
-        dialect = conn.dialect
-        forms = self._compiled.get(dialect)
-        if forms is None:
-            forms = self._compiled.setdefault(dialect, {})
-        key = tuple(sorted(params))
-        try:
-            return forms[key]
-        except KeyError:
-            compiled = forms[key] = _compile(self.statement, dialect, key)
-            return compiled
+    def _usable(self, conn: Connection | Bare, params: Mapping[str, Any]) -> _Compiled | None:
+        compiled = None
+        if direct_usable(conn.engine):
+            dialect = conn.dialect
+            forms = self._compiled.get(dialect)
+            if forms is None:
+                forms = self._compiled.setdefault(dialect, {})
+            key = tuple(sorted(params))
+            try:
+                compiled = forms[key]
+            except KeyError:
+                compiled = forms[key] = _compile(self.statement, dialect, key)
+        return compiled
 
     def _run(
-        self, conn: Connection, compiled: _Compiled, batch: Sequence[Mapping[str, Any]], *, fetch: bool
+        self,
+        conn: Connection | Bare,
+        compiled: _Compiled,
+        batch: Sequence[Mapping[str, Any]],
+        *,
+        fetch: bool,
     ) -> list[tuple[Any, ...]]:
         dialect = conn.dialect
         try:
@@ -151,11 +156,45 @@ def _backend(dialect: Dialect) -> Backend:
     return backend
 
 
-def fetch_all(conn: Connection, statement: Direct | sa.Executable, params: Mapping[str, Any]) -> list[Any]:
+def fetch_all(
+    conn: Connection | Bare, statement: Direct | sa.Executable, params: Mapping[str, Any]
+) -> list[Any]:
     """Rows of ``statement``: direct when it is a :class:`Direct`, else through ``conn.execute``."""
     if isinstance(statement, Direct):
         return statement.rows(conn, params)
-    return list(conn.execute(statement, params).all())
+    return list(_connection(conn, statement).execute(statement, params).all())
+
+
+def _connection(conn: Connection | Bare, statement: sa.Executable) -> Connection:
+    """``conn`` for SQLAlchemy's own execution; a :class:`Bare` scope has none (a programming error:
+    such scopes are for statements that run directly; see ``Repository._direct``)."""
+    if isinstance(conn, Bare):
+        raise TypeError(f"SQLAlchemy must execute this statement, which a Bare scope cannot: {statement}")
+    return conn
+
+
+def direct_usable(engine: Engine) -> bool:
+    """Whether statements may skip SQLAlchemy's execution on ``engine``: no ``echo``, and no listener on
+    the ``Connection`` events they skip (cursor execution, and for :class:`Bare` scopes connect and
+    transaction events) but the backend's own. Tracing instrumentation then sees every statement."""
+    if engine.echo:
+        return False
+    own = _backend(engine.dialect).own_listeners
+    events = engine.dispatch
+    for listeners in (
+        events.before_cursor_execute,
+        events.after_cursor_execute,
+        events.before_execute,
+        events.after_execute,
+        events.engine_connect,
+        events.begin,
+        events.commit,
+        events.rollback,
+    ):
+        for fn in listeners:
+            if fn not in own:
+                return False
+    return True
 
 
 def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> Any:

@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, backend_for
-from mastra_data.db.direct import Direct, fetch_all
+from mastra_data.db.dialects import WRITE_TRANSACTION, Backend, Bare, ScopeKind, backend_for
+from mastra_data.db.direct import Direct, direct_usable, fetch_all
 from mastra_data.db.types import to_utc
 from mastra_data.errors import translate_db_errors
 from mastra_data.pagination import Pagination
@@ -59,18 +59,6 @@ class Repository:
             yield conn
 
     @contextmanager
-    def _write_unread(self, operation: str, **details: Any) -> Iterator[Connection]:
-        """:meth:`_write` for statements whose results nobody reads inside (a batch of writes): where the
-        driver can pipeline (PostgreSQL), they go to the server together with the transaction's BEGIN
-        and COMMIT, in one round trip. Errors surface at the commit, still all-or-nothing."""
-        with (
-            translate_db_errors(self._store, operation, **details),
-            self._engine.connect().execution_options(**{WRITE_TRANSACTION: True}) as conn,
-            self._backend.unread_transaction(conn),
-        ):
-            yield conn
-
-    @contextmanager
     def _write_statement(self, operation: str, **details: Any) -> Iterator[Connection]:
         """A connection for exactly ONE writing statement of one row set (not ``executemany``).
 
@@ -84,6 +72,24 @@ class Repository:
             conn.begin(),
         ):
             yield conn
+
+    @contextmanager
+    def _direct(self, operation: str, kind: ScopeKind, **details: Any) -> Iterator[Connection | Bare]:
+        """A scope whose statements are all :class:`~mastra_data.db.direct.Direct` ones (hot paths).
+
+        Where the backend offers it and nothing listens to the ``Connection`` events it skips
+        (:func:`~mastra_data.db.direct.direct_usable`), it runs on a pooled DBAPI connection without
+        a SQLAlchemy ``Connection`` (``Backend.bare_scope``); otherwise it is the ``Connection`` scope
+        of the same kind: :meth:`_read`, :meth:`_write_statement` or :meth:`_write`.
+        """
+        bare = self._backend.bare_scope(self._engine, kind) if direct_usable(self._engine) else None
+        if bare is None:
+            scope = {"read": self._read, "statement": self._write_statement, "transaction": self._write}
+            with scope[kind](operation, **details) as conn:
+                yield conn
+            return
+        with translate_db_errors(self._store, operation, **details), bare as scope_conn:
+            yield scope_conn
 
 
 def count_and_page(
@@ -113,7 +119,7 @@ def count_and_page(
 
 
 def page_and_total(
-    conn: Connection,
+    conn: Connection | Bare,
     count: sa.Select[Any] | Direct,
     page: sa.Select[Any] | Direct,
     params: Mapping[str, Any],

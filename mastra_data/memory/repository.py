@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from mastra_data.db.base import ModelT, trusted
+from mastra_data.db.dialects import Bare
 from mastra_data.db.direct import Direct
 from mastra_data.db.expressions import in_ids, json_field_equals
 from mastra_data.db.types import format_iso_ms, to_utc
@@ -364,6 +365,20 @@ class MemoryRepository(Repository):
             if owner is not None and owner != resource_id:
                 raise self._ownership_error(thread_id, owner, resource_id)
 
+    def _check_owners(
+        self, conn: Connection, thread_ids: Sequence[str], targets: Sequence[str], resource_id: str
+    ) -> None:
+        """:meth:`_check_owner` for ``list_messages``: the listed threads, and the threads of the
+        messages that ``include`` names (each must be the caller's as well)."""
+        self._check_owner(conn, thread_ids, resource_id)
+        if targets:
+            included_threads = [
+                t
+                for chunk in _chunks(targets)
+                for t in conn.execute(sa.select(_M.thread_id).where(_M.id.in_(chunk)).distinct()).scalars()
+            ]
+            self._check_owner(conn, included_threads, resource_id)
+
     def _ownership_error(self, thread_id: str, owner: str, resource_id: str) -> OwnershipError:
         return OwnershipError(
             error_id(self._store, "CHECK_THREAD_OWNER", "FORBIDDEN"),
@@ -372,7 +387,7 @@ class MemoryRepository(Repository):
             details={"threadId": thread_id, "resourceId": resource_id, "ownerResourceId": owner},
         )
 
-    def _touch_threads(self, conn: Connection, thread_ids: Iterable[str], when: datetime) -> None:
+    def _touch_threads(self, conn: Connection | Bare, thread_ids: Iterable[str], when: datetime) -> None:
         """``updatedAt = when`` on the given threads (their Z shadow too on PostgreSQL)."""
         values = {f"v_{k}": v for k, v in self._backend.row(THREADS, {"updatedAt": when}).items()}
         ids = sorted(set(thread_ids))  # sorted: concurrent writers lock rows in the same order
@@ -536,7 +551,9 @@ class MemoryRepository(Repository):
         params: dict[str, Any] = {"rid": resource_id} if resource_id is not None else {}
         if limited:
             params["lim"], params["off"] = paging.limit, paging.offset
-        with self._read("LIST_THREADS") as conn:
+        # Metadata filters make a statement per call, run by SQLAlchemy; the cached shapes run directly.
+        direct = isinstance(page_query, Direct)
+        with self._direct("LIST_THREADS", "read") if direct else self._read("LIST_THREADS") as conn:
             rows, total = page_and_total(conn, count_query, page_query, params, paging)
         return ThreadsPage(
             threads=[_thread(r) for r in rows],
@@ -581,7 +598,7 @@ class MemoryRepository(Repository):
             )
             for m in models
         ]
-        with self._write_unread("SAVE_MESSAGES", threadId=models[0].thread_id) as conn:
+        with self._direct("SAVE_MESSAGES", "transaction", threadId=models[0].thread_id) as conn:
             self._upsert_messages.write(conn, rows)
             self._touch_threads(conn, (m.thread_id for m in models), now)
         return models
@@ -710,18 +727,17 @@ class MemoryRepository(Repository):
         if paging.limit is not None:
             params["lim"], params["off"] = paging.limit, paging.offset
         targets, windows = self._include_windows(include, resource_id)
-        with self._read("LIST_MESSAGES", threadId=", ".join(thread_ids)) as conn:
-            self._check_owner(conn, thread_ids, resource_id)
-            if targets and resource_id is not None:
-                # An included message names its thread too: that thread must be the caller's as well.
-                included_threads = [
-                    t
-                    for chunk in _chunks(targets)
-                    for t in conn.execute(
-                        sa.select(_M.thread_id).where(_M.id.in_(chunk)).distinct()
-                    ).scalars()
-                ]
-                self._check_owner(conn, included_threads, resource_id)
+        details = {"threadId": ", ".join(thread_ids)}
+        # Ownership checks and several threads (expanding IN) run through SQLAlchemy; one thread of the
+        # server's own (no resource_id) is all Direct statements.
+        direct = resource_id is None and len(thread_ids) == 1
+        with (
+            self._direct("LIST_MESSAGES", "read", **details)
+            if direct
+            else self._read("LIST_MESSAGES", **details)
+        ) as conn:
+            if resource_id is not None:
+                self._check_owners(cast(Connection, conn), thread_ids, targets, resource_id)
             total, rows = 0, list[Sequence[Any]]()
             if paging.limit != 0:  # per_page=0: the include windows alone, with no count (see docstring)
                 rows, total = page_and_total(conn, count_query, page_query, params, paging)

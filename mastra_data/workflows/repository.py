@@ -246,8 +246,8 @@ class WorkflowsRepository(Repository):
             },
         )
         try:
-            with self._write_statement(
-                "PERSIST_WORKFLOW_SNAPSHOT", workflowName=key["wf"], runId=key["run"]
+            with self._direct(
+                "PERSIST_WORKFLOW_SNAPSHOT", "statement", workflowName=key["wf"], runId=key["run"]
             ) as conn:
                 self._upsert.write(conn, row)
         except BackendError:
@@ -265,7 +265,7 @@ class WorkflowsRepository(Repository):
         """
         check = Checker(self._store, "LOAD_WORKFLOW_SNAPSHOT")
         key = self._key_values(check, workflow_name, run_id)
-        with self._read("LOAD_WORKFLOW_SNAPSHOT", workflowName=key["wf"], runId=key["run"]) as conn:
+        with self._direct("LOAD_WORKFLOW_SNAPSHOT", "read", workflowName=key["wf"], runId=key["run"]) as conn:
             value = self._load.scalar(conn, key)
         # Every write path here stores an object; another writer's non-object snapshot is returned as is.
         return cast("dict[str, Any] | None", value)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import PoolProxiedConnection
 
 from mastra_data.errors import ConfigurationError
 
@@ -28,9 +29,12 @@ __all__ = (
     "READ_ONLY",
     "WRITE_TRANSACTION",
     "Backend",
+    "Bare",
+    "ScopeKind",
     "backend_for",
     "backend_for_dialect",
     "backend_for_url",
+    "checkout",
     "normalize_url",
 )
 
@@ -40,6 +44,33 @@ WRITE_TRANSACTION = "mastra_data_write"
 
 READ_ONLY = "mastra_data_read_only"
 """Execution option: the connection only reads; no explicit transaction is needed around it."""
+
+
+ScopeKind = Literal["read", "statement", "transaction"]
+"""What a scope of :meth:`Backend.bare_scope` holds: reads statement by statement, ONE writing statement
+(atomic by itself), or a write transaction whose statements' results nobody reads inside."""
+
+
+class Bare:
+    """A pooled DBAPI connection lent without a SQLAlchemy ``Connection`` around it
+    (``engine.raw_connection()``, SQLAlchemy's API for driver-level work), for scopes that run only
+    :class:`~mastra_data.db.direct.Direct` statements. It has what those and :func:`driver_error` use of
+    a ``Connection``: ``engine``, ``dialect``, ``connection`` (the pool's proxy) and ``invalidate``.
+
+    Why: a ``Connection`` scope (construction, execution options, ``Transaction`` bookkeeping and
+    events) cost 15-50 µs on this hardware, as much as the indexed read or one-row write it wraps.
+    """
+
+    __slots__ = ("connection", "dialect", "engine")
+
+    def __init__(self, engine: Engine, connection: PoolProxiedConnection) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.connection = connection
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        """Discard the DBAPI connection (after a disconnect); the pool opens a new one next time."""
+        self.connection.invalidate(exception)
 
 
 class Backend(ABC):
@@ -57,12 +88,13 @@ class Backend(ABC):
     #: it in autocommit (no BEGIN/COMMIT round trips); libSQL still takes the write lock up front, where
     #: lock waits are retried.
     statement_options: ClassVar[dict[str, Any]] = {WRITE_TRANSACTION: True}
-    #: The ``before_cursor_execute`` listeners this backend registers on its engines; statements run
-    #: directly on the cursor (:mod:`mastra_data.db.direct`) call :meth:`check_parameters` instead.
-    cursor_listeners: ClassVar[frozenset[Any]] = frozenset()
+    #: The ``Connection`` event listeners this backend registers on its engines. Statements run directly
+    #: on the cursor (:mod:`mastra_data.db.direct`) do their work themselves (:meth:`check_parameters`,
+    #: :meth:`bare_scope`); anybody else's listener makes them step aside.
+    own_listeners: ClassVar[frozenset[Any]] = frozenset()
 
     def check_parameters(self, rows: Sequence[Any]) -> None:  # noqa: B027  (optional hook)
-        """Refuse bound values the driver would mangle (what :attr:`cursor_listeners` do for
+        """Refuse bound values the driver would mangle (what :attr:`own_listeners` do for
         ``conn.execute``); ``rows`` are the parameter sets as sent to the cursor. Raises the driver's
         error type."""
 
@@ -114,11 +146,13 @@ class Backend(ABC):
         (run inside the batch's transaction). None by default."""
         return []
 
-    def unread_transaction(self, conn: sa.Connection) -> AbstractContextManager[Any]:
-        """One transaction on ``conn`` for statements whose results nobody reads inside: where the
-        driver can pipeline, they may be sent without waiting for each one's reply, and their errors
-        surface by the scope's end (raised as SQLAlchemy's). By default SQLAlchemy's ``conn.begin()``."""
-        return conn.begin()
+    def bare_scope(self, engine: Engine, kind: ScopeKind) -> AbstractContextManager[Bare] | None:
+        """A scope of ``kind`` on a pooled DBAPI connection without a SQLAlchemy ``Connection``
+        (:class:`Bare`), for :class:`~mastra_data.db.direct.Direct` statements only; its transaction is
+        the backend's, with driver errors raised as SQLAlchemy's (:func:`driver_error`). A write scope
+        commits on a clean exit and writes nothing otherwise. ``None`` where the backend has none (the
+        caller then uses a ``Connection`` scope); none by default."""
+        return None
 
     @abstractmethod
     def table_sizes(self, conn: sa.Connection, tables: Iterable[str]) -> tuple[dict[str, int], str]:
@@ -195,8 +229,20 @@ def backend_for(bind: Engine | sa.Connection | sa.engine.Dialect) -> Backend:
     return backend_for_dialect(dialect.name)
 
 
+def checkout(engine: Engine) -> PoolProxiedConnection:
+    """``engine.raw_connection()``, with a failed connect raised as ``engine.connect()`` raises it:
+    wrapped in SQLAlchemy's ``DBAPIError`` (what ``translate_db_errors`` expects)."""
+    dialect = engine.dialect
+    try:
+        return engine.raw_connection()
+    except dialect.loaded_dbapi.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            None, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+
+
 def driver_error(
-    conn: sa.Connection, error: BaseException, statement: str | None, cursor: Any = None
+    conn: sa.Connection | Bare, error: BaseException, statement: str | None, cursor: Any = None
 ) -> sa.exc.StatementError:
     """A driver error met outside ``conn.execute`` (a statement run on the cursor, a pipeline sync), as
     SQLAlchemy would raise it: wrapped in its ``DBAPIError`` (what ``translate_db_errors`` expects),

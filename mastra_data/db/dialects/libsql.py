@@ -11,7 +11,8 @@ import os
 import random
 import time
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -21,7 +22,16 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import StaticPool
 
 from mastra_data.db.base import NULLABLE_ON_LIBSQL, PG_ONLY
-from mastra_data.db.dialects import READ_ONLY, WRITE_TRANSACTION, Backend, driver_error, register
+from mastra_data.db.dialects import (
+    READ_ONLY,
+    WRITE_TRANSACTION,
+    Backend,
+    Bare,
+    ScopeKind,
+    checkout,
+    driver_error,
+    register,
+)
 from mastra_data.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -124,7 +134,7 @@ def _is_file(url: URL) -> bool:
     return (url.database or "") not in ("", ":memory:")
 
 
-def _begin_immediate(conn: sa.Connection) -> None:
+def _begin_immediate(conn: sa.Connection | Bare) -> None:
     """``BEGIN IMMEDIATE``, waiting for the write lock in Python, up to :data:`WRITE_LOCK_TIMEOUT_MS`.
 
     The driver keeps the GIL while SQLite's busy handler sleeps, so a thread waiting there freezes
@@ -198,10 +208,32 @@ class LibSQLBackend(Backend):
     store = "LIBSQL"
     schemes: ClassVar[tuple[str, ...]] = ("sqlite+libsql", "sqlite", "libsql", "file")
     read_options: ClassVar[dict[str, Any]] = {READ_ONLY: True}
-    cursor_listeners: ClassVar[frozenset[Any]] = frozenset({_refuse_nul_text})
+    own_listeners: ClassVar[frozenset[Any]] = frozenset({_refuse_nul_text, _begin})
 
     def check_parameters(self, rows: Sequence[Any]) -> None:
         _refuse_nul(rows)
+
+    def bare_scope(self, engine: Engine, kind: ScopeKind) -> AbstractContextManager[Bare]:
+        """The driver runs in autocommit (see ``_begin``): reads need nothing, a write scope is a
+        ``BEGIN IMMEDIATE`` (the write lock up front, waited for as in every write transaction) and a
+        COMMIT."""
+        return self._bare_scope(engine, kind)
+
+    @contextmanager
+    def _bare_scope(self, engine: Engine, kind: ScopeKind) -> Iterator[Bare]:
+        pooled = checkout(engine)
+        try:
+            bare = Bare(engine, pooled)
+            if kind != "read":
+                _begin_immediate(bare)
+            yield bare
+            if kind != "read":
+                try:
+                    pooled.commit()
+                except ValueError as error:  # the driver's error type (see _dbapi)
+                    raise driver_error(bare, error, "COMMIT") from error
+        finally:
+            pooled.close()  # the pool's reset on return rolls back whatever is still open
 
     @classmethod
     def normalize_url(cls, raw: str) -> str:
@@ -255,7 +287,7 @@ class LibSQLBackend(Backend):
             event.listen(engine, "connect", configure)
         event.listen(engine, "begin", _begin)
         # retval=True: SQLAlchemy keeps the function itself as the listener (not a wrapper), so
-        # mastra_data.db.direct can tell it from instrumentation's listeners (cursor_listeners).
+        # mastra_data.db.direct can tell it from instrumentation's listeners (own_listeners).
         event.listen(engine, "before_cursor_execute", _refuse_nul_text, retval=True)
         return engine
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
@@ -18,7 +18,7 @@ from psycopg.pq import Format
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Engine
 
-from mastra_data.db.dialects import Backend, driver_error, register
+from mastra_data.db.dialects import Backend, Bare, ScopeKind, checkout, driver_error, register
 from mastra_data.db.types import SHADOW_SUFFIX
 
 if TYPE_CHECKING:
@@ -115,34 +115,46 @@ class PostgresBackend(Backend):
             },
         )
 
-    @contextmanager
-    def unread_transaction(self, conn: sa.Connection) -> Iterator[None]:
-        """BEGIN, the statements and COMMIT in one psycopg pipeline: one round trip for a batch of
-        messages and its thread bump. (SQLAlchemy's ``begin()`` inside a pipeline costs two: its COMMIT
-        syncs, and so does leaving the pipeline; psycopg's ``transaction()`` syncs on entry and exit.)
+    def bare_scope(self, engine: Engine, kind: ScopeKind) -> AbstractContextManager[Bare] | None:
+        """The connection runs in autocommit for the scope (its isolation level is restored before the
+        pool takes it back): a read or ONE writing statement needs no BEGIN/COMMIT round trips. A
+        transaction sends BEGIN, its statements and COMMIT in one psycopg pipeline, one round trip for a
+        batch of messages and its thread bump (SQLAlchemy's ``begin()`` inside a pipeline costs two:
+        its COMMIT syncs, and so does leaving the pipeline; psycopg's ``transaction()`` syncs on entry
+        and exit). Its errors surface when the pipeline syncs on leaving the scope; the server has then
+        skipped the rest and the COMMIT, and what is left open, failed or not, is rolled back here.
 
-        So the connection runs in autocommit for this scope (SQLAlchemy restores its isolation level
-        when the pool takes it back) with the transaction's BEGIN and COMMIT sent as statements. Errors
-        surface when the pipeline syncs on leaving the scope, raised as SQLAlchemy's ``DBAPIError``
-        like those of ``conn.execute``; the server has skipped the rest of the batch and its COMMIT,
-        and whatever is left open, failed or not, is rolled back here. ``conn`` must not have begun a
-        transaction (the repositories' write scopes open a fresh connection)."""
-        driver = conn.connection.driver_connection
-        if not isinstance(driver, psycopg.Connection):  # the asyncio driver pipelines asynchronously only
-            with conn.begin():
-                yield None
-            return
-        conn.execution_options(isolation_level="AUTOCOMMIT")
+        ``None`` for the asyncio driver (``AsyncStorage``): its settings and pipeline are coroutines."""
+        if engine.dialect.is_async:
+            return None
+        return self._bare_scope(engine, kind)
+
+    @contextmanager
+    def _bare_scope(self, engine: Engine, kind: ScopeKind) -> Iterator[Bare]:
+        pooled = checkout(engine)
         try:
-            with driver.pipeline():
-                driver.execute("BEGIN")
-                yield None
-                driver.execute("COMMIT")
-        except psycopg.Error as exc:
-            raise driver_error(conn, exc, None) from exc
+            bare = Bare(engine, pooled)
+            driver = pooled.driver_connection
+            assert isinstance(driver, psycopg.Connection)  # the sync driver (see bare_scope)
+            driver.autocommit = True
+            try:
+                if kind != "transaction":
+                    yield bare
+                    return
+                try:
+                    with driver.pipeline():
+                        driver.execute("BEGIN")
+                        yield bare
+                        driver.execute("COMMIT")
+                except psycopg.Error as exc:
+                    raise driver_error(bare, exc, None) from exc
+            finally:
+                if not driver.closed:
+                    if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                        driver.rollback()
+                    driver.autocommit = False
         finally:
-            if not driver.closed and driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                driver.rollback()
+            pooled.close()
 
     def vector_store(self, engine: Engine) -> VectorStore:
         from mastra_data.vectors.pgvector import PgVector
