@@ -9,8 +9,8 @@ Repositories hold a ``Backend`` and never test the dialect themselves.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ __all__ = (
     "backend_for",
     "backend_for_dialect",
     "backend_for_url",
-    "checkout",
+    "lend",
     "normalize_url",
 )
 
@@ -229,16 +229,23 @@ def backend_for(bind: Engine | sa.Connection | sa.engine.Dialect) -> Backend:
     return backend_for_dialect(dialect.name)
 
 
-def checkout(engine: Engine) -> PoolProxiedConnection:
-    """``engine.raw_connection()``, with a failed connect raised as ``engine.connect()`` raises it:
-    wrapped in SQLAlchemy's ``DBAPIError`` (what ``translate_db_errors`` expects)."""
+@contextmanager
+def lend(engine: Engine) -> Iterator[Bare]:
+    """A pooled connection as a :class:`Bare` for the block (``engine.raw_connection()``), given back
+    after it; the pool's reset on return rolls back whatever is still open. A failed connect is raised
+    as ``engine.connect()`` raises it: wrapped in SQLAlchemy's ``DBAPIError`` (what
+    ``translate_db_errors`` expects)."""
     dialect = engine.dialect
     try:
-        return engine.raw_connection()
+        pooled = engine.raw_connection()
     except dialect.loaded_dbapi.Error as error:
         raise sa.exc.DBAPIError.instance(
             None, None, error, dialect.loaded_dbapi.Error, dialect=dialect
         ) from error
+    try:
+        yield Bare(engine, pooled)
+    finally:
+        pooled.close()
 
 
 def driver_error(

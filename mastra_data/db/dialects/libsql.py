@@ -28,8 +28,8 @@ from mastra_data.db.dialects import (
     Backend,
     Bare,
     ScopeKind,
-    checkout,
     driver_error,
+    lend,
     register,
 )
 from mastra_data.errors import ConfigurationError
@@ -221,19 +221,15 @@ class LibSQLBackend(Backend):
 
     @contextmanager
     def _bare_scope(self, engine: Engine, kind: ScopeKind) -> Iterator[Bare]:
-        pooled = checkout(engine)
-        try:
-            bare = Bare(engine, pooled)
+        with lend(engine) as bare:
             if kind != "read":
                 _begin_immediate(bare)
             yield bare
             if kind != "read":
                 try:
-                    pooled.commit()
+                    bare.connection.commit()
                 except ValueError as error:  # the driver's error type (see _dbapi)
                     raise driver_error(bare, error, "COMMIT") from error
-        finally:
-            pooled.close()  # the pool's reset on return rolls back whatever is still open
 
     @classmethod
     def normalize_url(cls, raw: str) -> str:

@@ -18,7 +18,7 @@ from psycopg.pq import Format
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Engine
 
-from mastra_data.db.dialects import Backend, Bare, ScopeKind, checkout, driver_error, register
+from mastra_data.db.dialects import Backend, Bare, ScopeKind, driver_error, lend, register
 from mastra_data.db.types import SHADOW_SUFFIX
 
 if TYPE_CHECKING:
@@ -131,10 +131,8 @@ class PostgresBackend(Backend):
 
     @contextmanager
     def _bare_scope(self, engine: Engine, kind: ScopeKind) -> Iterator[Bare]:
-        pooled = checkout(engine)
-        try:
-            bare = Bare(engine, pooled)
-            driver = pooled.driver_connection
+        with lend(engine) as bare:
+            driver = bare.connection.driver_connection
             assert isinstance(driver, psycopg.Connection)  # the sync driver (see bare_scope)
             driver.autocommit = True
             try:
@@ -153,8 +151,6 @@ class PostgresBackend(Backend):
                     if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                         driver.rollback()
                     driver.autocommit = False
-        finally:
-            pooled.close()
 
     def vector_store(self, engine: Engine) -> VectorStore:
         from mastra_data.vectors.pgvector import PgVector
