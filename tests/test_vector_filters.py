@@ -416,8 +416,9 @@ def test_sql_matches_python(engine: Engine, docs_table: sa.Table, backend: str, 
 def test_query_with_a_pinned_indexed_key_matches_python(
     storage: Storage, backend: str, data: st.DataObject
 ) -> None:
-    """VectorStore.query adds an index-served prefilter when a filter pins an indexed key to a string;
-    the answer must stay exactly the filter language's (arrays holding the value, other types, keys
+    """VectorStore.query answers a filter that pins an indexed key to a string from the key's indexes
+    (libSQL: an exact index-shaped condition replaces the pinned one; PG: a redundant prefilter); the
+    answer must stay exactly the filter language's (arrays holding the value, other types, keys
     missing)."""
     vectors = storage.vectors
     if "pin" not in vectors.list_indexes():
@@ -433,3 +434,36 @@ def test_query_with_a_pinned_indexed_key_matches_python(
     tree = parse_filter(flt)
     expected = {ids[i] for i, doc in enumerate(docs) if matches(tree, doc)}
     assert {h.id for h in vectors.query("pin", [1.0, 0.0], top_k=len(docs), filter=flt)} == expected
+
+
+@pytest.mark.parametrize("value", ["t", "[1]", '{"a":1}', '["t"]', "1", "true", ""], ids=lambda v: repr(v))
+def test_pinned_values_that_read_like_json_match_python(storage: Storage, value: str) -> None:
+    """Pinned values that are the JSON text of other documents' arrays, objects, numbers or booleans
+    match only the string itself or arrays holding it (one level deep), as the evaluator says."""
+    vectors = storage.vectors
+    vectors.create_index("pinjson", 2)
+    vectors.index_metadata("pinjson", "a")
+    docs: list[dict[str, Any]] = [
+        {"a": "t"},
+        {"a": ["t"]},
+        {"a": [["t"]]},
+        {"a": "[1]"},
+        {"a": [1]},
+        {"a": {"a": 1}},
+        {"a": '{"a":1}'},
+        {"a": '["t"]'},
+        {"a": 1},
+        {"a": "1"},
+        {"a": True},
+        {"a": "true"},
+        {"a": ""},
+        {"a": [""]},
+        {"b": "t"},
+    ]
+    ids = [str(i) for i in range(len(docs))]
+    vectors.upsert("pinjson", [[1.0, float(i)] for i in range(len(docs))], metadata=docs, ids=ids)
+    for flt in ({"a": value}, {"a": {"$eq": value}, "b": {"$exists": False}}):
+        tree = parse_filter(flt)
+        expected = {ids[i] for i, doc in enumerate(docs) if matches(tree, doc)}
+        hits = vectors.query("pinjson", [1.0, 0.0], top_k=len(docs), filter=flt)
+        assert {h.id for h in hits} == expected, flt

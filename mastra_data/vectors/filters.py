@@ -468,6 +468,33 @@ def pinned_strings(tree: Filter | None) -> dict[str, str]:
     return {}
 
 
+def without_pinned(tree: Filter | None, pins: Mapping[str, str]) -> Filter | None:
+    """``tree`` without one top-level ``{k: "v"}`` condition for each pin ``k: "v"`` (what
+    :func:`pinned_strings` found): for a caller that decides those conditions by other means. ``None``
+    when nothing is left (match all)."""
+    left = dict(pins)
+
+    def strip(node: Filter) -> Filter | None:
+        if isinstance(node, Field):
+            if len(node.path) != 1 or node.path[0] not in left:
+                return node
+            wanted = Compare("$eq", left[node.path[0]])
+            if wanted not in node.conditions:
+                return node
+            del left[node.path[0]]
+            conditions = list(node.conditions)
+            conditions.remove(wanted)
+            return Field(node.path, tuple(conditions)) if conditions else None
+        if isinstance(node, Logical) and node.op == "$and":
+            children = [c for c in (strip(child) for child in node.children) if c is not None]
+            if not children:
+                return None
+            return children[0] if len(children) == 1 else Logical("$and", tuple(children))
+        return node
+
+    return None if tree is None else strip(tree)
+
+
 # ---------------------------------------------------------------------------------------- evaluation
 
 

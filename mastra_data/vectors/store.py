@@ -126,6 +126,12 @@ class VectorStore(ABC):
         """SQL for the JSON type of top-level metadata ``key``, ``'array'`` for an array (literal key, as
         :meth:`_metadata_expression`; indexed by :meth:`index_metadata` too)."""
 
+    def _pinned_equality(self, key: str, value: str) -> sa.ColumnElement[bool] | None:
+        """Exactly the filter condition ``{key: value}`` (``key`` is ``value`` or an array holding it),
+        written so that :meth:`index_metadata`'s expression indexes on ``key`` serve it; ``None``
+        where the backend cannot say it exactly that way (the default), or not for this value."""
+        return None
+
     @abstractmethod
     def _index_names(self, conn: Connection, name: str) -> set[str]:
         """Names of the database indexes on the index table ``name``."""
@@ -415,17 +421,23 @@ class VectorStore(ABC):
             vector = self._vector(query_vector, dimension, "QUERY", name)
             table = self._table(name, dimension)
             tree = filters.parse_filter(filter)
-            where = [] if tree is None else [filters.compile_filter(tree, table.c.metadata)]
-            # A filter pinning an indexed key to a string ({"thread_id": "t1"}) gets a redundant
-            # prefilter that the key's two expression indexes serve, and is ranked exactly over those
-            # rows: {"thread_id": "t1"} matches "t1" or an array holding it, so every match has the
-            # key's text "t1" or the key as an array. The full filter still decides.
+            # A filter pinning an indexed key to a string ({"thread_id": "t1"}) is answered from the
+            # key's two expression indexes and ranked exactly over those rows: {"thread_id": "t1"}
+            # matches "t1" or an array holding it, so every match has the key's text "t1" or the key
+            # as an array. Where the backend can say exactly that in index terms
+            # (_pinned_equality), that condition replaces the pinned one; otherwise it is a redundant
+            # prefilter and the full filter still decides.
             indexed = self._metadata_keys(conn, name)
             pinned = {k: v for k, v in filters.pinned_strings(tree).items() if k in indexed}
+            exact = {k: c for k, v in pinned.items() if (c := self._pinned_equality(k, v)) is not None}
+            rest = filters.without_pinned(tree, {k: pinned[k] for k in exact})
+            where = [] if rest is None else [filters.compile_filter(rest, table.c.metadata)]
+            where += exact.values()
             for key, value in pinned.items():
-                text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
-                kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
-                where.append(sa.or_(text == value, kind_of == sa.literal_column("'array'")))
+                if key not in exact:
+                    text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
+                    kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
+                    where.append(sa.or_(text == value, kind_of == sa.literal_column("'array'")))
             for key, value in (where_equals or {}).items():
                 if not isinstance(key, str) or not _KEY.match(key) or not isinstance(value, str):
                     raise self._invalid("QUERY", "where_equals maps metadata keys (identifiers) to strings")
