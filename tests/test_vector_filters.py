@@ -417,9 +417,9 @@ def test_query_with_a_pinned_indexed_key_matches_python(
     storage: Storage, backend: str, data: st.DataObject
 ) -> None:
     """VectorStore.query answers a filter that pins an indexed key to a string from the key's indexes
-    (libSQL: an exact index-shaped condition replaces the pinned one; PG: a redundant prefilter); the
-    answer must stay exactly the filter language's (arrays holding the value, other types, keys
-    missing)."""
+    (an exact index-shaped condition replaces the pinned one; on libSQL, values that read like JSON
+    keep the generic SQL behind a prefilter); the answer must stay exactly the filter language's
+    (arrays holding the value, other types, keys missing)."""
     vectors = storage.vectors
     if "pin" not in vectors.list_indexes():
         vectors.create_index("pin", 2)

@@ -51,6 +51,18 @@ def _positive(config: Mapping[str, Any], key: str, default: int, limit: int) -> 
     return value
 
 
+def _reads_as_json_non_string(value: str) -> bool:
+    """Whether ``->>`` of some JSON number, boolean, array or object could give ``value`` (cautious:
+    anything Python reads as a float counts as a number)."""
+    if value in ("true", "false") or value.startswith(("[", "{")):
+        return True
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
 class PgVector(VectorStore):
     """Vector indexes on PostgreSQL + pgvector (see the module docstring)."""
 
@@ -175,6 +187,25 @@ class PgVector(VectorStore):
 
     def _metadata_type_expression(self, key: str) -> str:
         return f"jsonb_typeof(metadata -> '{key}')"
+
+    def _pinned_equality(self, key: str, value: str) -> sa.ColumnElement[bool] | None:
+        """``(metadata ->> key = value AND jsonb_typeof(…) = 'string') OR (jsonb_typeof(…) = 'array'
+        AND <an element is the string value>)``: each arm has a term one of the key's expression indexes
+        serves, so PostgreSQL ORs two bitmap index scans, and the generic filter SQL is not built."""
+        text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
+        kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
+        # ->> gives a number's, a boolean's, an array's or an object's JSON text too; only a value that
+        # none of those can read as needs the type test, which costs a jsonb lookup per candidate.
+        is_string = text == value
+        if _reads_as_json_non_string(value):
+            is_string = sa.and_(is_string, kind_of == sa.literal_column("'string'"))
+        # CASE: SQL does not promise to test the type first, and a scalar has no elements.
+        element = sa.text(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements("
+            f"CASE WHEN jsonb_typeof(metadata -> '{key}') = 'array' THEN metadata -> '{key}' "
+            "ELSE '[]'::jsonb END) AS pinned(v) WHERE pinned.v = to_jsonb(CAST(:element AS text)))"
+        ).bindparams(sa.bindparam("element", value, type_=sa.Text(), unique=True))
+        return sa.or_(is_string, sa.and_(kind_of == sa.literal_column("'array'"), element))
 
     def _index_names(self, conn: Connection, name: str) -> set[str]:
         rows = conn.execute(
