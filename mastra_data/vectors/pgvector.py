@@ -150,10 +150,10 @@ class PgVector(VectorStore):
         return embedding.cosine_distance(query)  # type: ignore[no-any-return]
 
     def _query_settings(self, top_k: int) -> tuple[Any, dict[str, Any]] | None:
-        # The connection already has hnsw.ef_search = 100 and the iterative scans on (see
-        # PostgresBackend.create_engine); only a top_k beyond what ef_search 100 serves well needs a
-        # transaction-local increase (one extra round trip).
-        if top_k <= 50:
+        # The connection already has hnsw.ef_search = 80 and the iterative scans on (see
+        # PostgresBackend.create_engine); only a top_k beyond what ef_search 80 serves well (2 x top_k)
+        # needs a transaction-local increase (one extra round trip).
+        if top_k <= 40:
             return None
         statement = sa.text("SELECT set_config('hnsw.ef_search', :ef, true)")
         return statement, {"ef": str(min(1000, 2 * top_k))}
@@ -189,9 +189,10 @@ class PgVector(VectorStore):
         return f"jsonb_typeof(metadata -> '{key}')"
 
     def _pinned_equality(self, key: str, value: str) -> sa.ColumnElement[bool] | None:
-        """``(metadata ->> key = value AND jsonb_typeof(…) = 'string') OR (jsonb_typeof(…) = 'array'
-        AND <an element is the string value>)``: each arm has a term one of the key's expression indexes
-        serves, so PostgreSQL ORs two bitmap index scans, and the generic filter SQL is not built."""
+        """``metadata ->> key = value OR (jsonb_typeof(…) = 'array' AND <an element is the string
+        value>)``, the first arm also testing ``jsonb_typeof(…) = 'string'`` where a non-string could
+        read as ``value``: each arm has a term one of the key's expression indexes serves, so PostgreSQL
+        ORs two bitmap index scans, and the generic filter SQL is not built."""
         text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
         kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
         # ->> gives a number's, a boolean's, an array's or an object's JSON text too; only a value that

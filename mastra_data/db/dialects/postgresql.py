@@ -104,13 +104,15 @@ class PostgresBackend(Backend):
             connect_args={
                 "connect_timeout": settings.connect_timeout,
                 # pgvector search settings for every session (dotted names are accepted even before the
-                # extension is loaded): a candidate list wide enough for recall@10 >= 0.95 on HNSW, and
+                # extension is loaded): a candidate list wide enough for recall@10 >= 0.95 on HNSW (80:
+                # 0.972 at 2.25 ms over 100k x 384-d clustered vectors here; 100: 0.975 at 2.63 ms;
+                # 64: 0.959; pgvector's default 40: 0.918), and
                 # iterative scans so filtered ANN queries still return k rows. Setting them here saves
                 # a round trip per vector query. TimeZone=UTC: timestamptz values then arrive with
                 # tzinfo=timezone.utc, which to_utc() passes through untouched (with a named zone such
                 # as Etc/UTC every timestamp read paid a ZoneInfo conversion, ~4 us a value), and
                 # NOW() written into Mastra's TIMESTAMP columns (span trigger) is UTC wall-clock time.
-                "options": "-c TimeZone=UTC -c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order "
+                "options": "-c TimeZone=UTC -c hnsw.ef_search=80 -c hnsw.iterative_scan=relaxed_order "
                 "-c ivfflat.iterative_scan=relaxed_order -c ivfflat.probes=10",
             },
         )
