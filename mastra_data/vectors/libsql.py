@@ -191,8 +191,7 @@ class LibSQLVector(VectorStore):
         JSON text could equal a value starting with ``[`` or ``{``: those keep the generic SQL."""
         if value.startswith(("[", "{")):
             return None
-        text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
-        kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
+        text, kind_of = self._metadata_columns(key)
         element = sa.text(
             f"EXISTS (SELECT 1 FROM json_each(metadata, '$.{key}') AS pinned "
             "WHERE pinned.type = 'text' AND pinned.value = :element)"

@@ -193,8 +193,7 @@ class PgVector(VectorStore):
         value>)``, the first arm also testing ``jsonb_typeof(…) = 'string'`` where a non-string could
         read as ``value``: each arm has a term one of the key's expression indexes serves, so PostgreSQL
         ORs two bitmap index scans, and the generic filter SQL is not built."""
-        text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
-        kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
+        text, kind_of = self._metadata_columns(key)
         # ->> gives a number's, a boolean's, an array's or an object's JSON text too; only a value that
         # none of those can read as needs the type test, which costs a jsonb lookup per candidate.
         is_string = text == value

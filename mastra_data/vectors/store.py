@@ -126,6 +126,14 @@ class VectorStore(ABC):
         """SQL for the JSON type of top-level metadata ``key``, ``'array'`` for an array (literal key, as
         :meth:`_metadata_expression`; indexed by :meth:`index_metadata` too)."""
 
+    def _metadata_columns(self, key: str) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str]]:
+        """:meth:`_metadata_expression` and :meth:`_metadata_type_expression` of ``key`` as SQL columns,
+        for conditions the key's expression indexes serve."""
+        return (
+            sa.literal_column(self._metadata_expression(key), type_=sa.Text()),
+            sa.literal_column(self._metadata_type_expression(key), type_=sa.Text()),
+        )
+
     def _pinned_equality(self, key: str, value: str) -> sa.ColumnElement[bool] | None:
         """Exactly the filter condition ``{key: value}`` (``key`` is ``value`` or an array holding it),
         written so that :meth:`index_metadata`'s expression indexes on ``key`` serve it; ``None``
@@ -435,13 +443,12 @@ class VectorStore(ABC):
             where += exact.values()
             for key, value in pinned.items():
                 if key not in exact:
-                    text = sa.literal_column(self._metadata_expression(key), type_=sa.Text())
-                    kind_of = sa.literal_column(self._metadata_type_expression(key), type_=sa.Text())
+                    text, kind_of = self._metadata_columns(key)
                     where.append(sa.or_(text == value, kind_of == sa.literal_column("'array'")))
             for key, value in (where_equals or {}).items():
                 if not isinstance(key, str) or not _KEY.match(key) or not isinstance(value, str):
                     raise self._invalid("QUERY", "where_equals maps metadata keys (identifiers) to strings")
-                where.append(sa.literal_column(self._metadata_expression(key), type_=sa.Text()) == value)
+                where.append(self._metadata_columns(key)[0] == value)
             query = sa.bindparam("q", vector, type_=table.c.embedding.type)
 
             def shape(source: sa.FromClause) -> Shape:
