@@ -103,7 +103,9 @@ class Direct:
 
     def _usable(self, conn: Connection | Bare, params: Mapping[str, Any]) -> _Compiled | None:
         compiled = None
-        if direct_usable(conn.engine):
+        # A Bare scope was opened only where direct_usable() held (Repository._direct): not again per
+        # statement, and a listener added meanwhile cannot strand its statements without a Connection.
+        if isinstance(conn, Bare) or direct_usable(conn.engine):
             dialect = conn.dialect
             forms = self._compiled.get(dialect)
             if forms is None:
